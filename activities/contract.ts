@@ -1,0 +1,71 @@
+/**
+ * The activities the account workflow runs, by name and shape. Workflows import this file
+ * for types only; `createActivities(deps)` in `index.ts` implements it.
+ *
+ * Every activity is idempotent by its `idempotencyKey` (or by the invoice id), so that
+ * Temporal's at-least-once execution never charges, records or emails twice.
+ * Business failures are thrown as non-retryable `ApplicationFailure`s with a `type`
+ * (see `ActivityFailureType`); anything else is an infrastructure error and is retried.
+ */
+import type { AccountView, EmailTemplate } from '../workflows/policy/account';
+import type { PlanTerms } from '../workflows/policy/catalog';
+import type { InvoiceDraft } from '../workflows/policy/invoice';
+import type { Currency } from '../workflows/policy/money';
+
+export type ActivityFailureType =
+  | 'UNKNOWN_PLAN'
+  | 'CURRENCY_NOT_OFFERED'
+  | 'PAYMENT_METHOD_REJECTED'
+  | 'CARD_DECLINED';
+
+export interface BillingActivities {
+  /** The plan's current terms from the catalog (data, not code: FREE-1). */
+  loadPlan(input: { planId: string; currency: Currency }): Promise<PlanTerms>;
+
+  /** The business-day holiday calendar (ISO dates) used by CAN-1. */
+  loadHolidays(): Promise<string[]>;
+
+  /**
+   * Ensures the account's processor customer exists and attaches the payment method to it,
+   * making it the default. Throws PAYMENT_METHOD_REJECTED if the processor refuses the token.
+   */
+  attachPaymentMethod(input: {
+    accountId: string;
+    paymentMethodId: string;
+    idempotencyKey: string;
+  }): Promise<{ customerId: string; paymentMethodId: string }>;
+
+  /**
+   * Charges the invoice total off-session. The idempotency key goes to the processor, so a
+   * retry returns the first attempt's payment. Throws CARD_DECLINED on a decline.
+   */
+  chargeInvoice(input: {
+    invoice: InvoiceDraft;
+    customerId: string;
+    paymentMethodId: string;
+    idempotencyKey: string;
+  }): Promise<{ paymentId: string }>;
+
+  /**
+   * Stores the paid invoice (numbered gap-free per year at first insert) and its payment in
+   * one transaction. Idempotent by invoice id.
+   */
+  recordPaidInvoice(input: {
+    invoice: InvoiceDraft;
+    paymentId: string;
+    idempotencyKey: string;
+    paidAt: number;
+  }): Promise<{ number: string }>;
+
+  /** Sends one email to the account owner, at most once per idempotency key. */
+  sendEmail(input: {
+    accountId: string;
+    template: EmailTemplate;
+    idempotencyKey: string;
+    invoiceId?: string;
+    effectiveAt?: number;
+  }): Promise<{ messageId: string }>;
+
+  /** Updates the accounts read model; older versions never overwrite newer ones. */
+  publishAccount(input: { view: AccountView; version: number }): Promise<void>;
+}

@@ -1,0 +1,10 @@
+/** Workflow ids are business keys, so Temporal enforces one live workflow per account. */
+export const TASK_QUEUE = 'billing';
+
+export function accountWorkflowId(accountId: string): string {
+  return `account:${accountId}`;
+}
+
+export function accountIdFromWorkflowId(workflowId: string): string | null {
+  return workflowId.startsWith('account:') ? workflowId.slice('account:'.length) : null;
+}

@@ -1,0 +1,46 @@
+/**
+ * Every signal, update and query of the account workflow, with its types.
+ * Imported by the API as well, so it depends on nothing but @temporalio/workflow and types.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { AccountView } from './policy/account';
+import type { Cycle } from './policy/periods';
+import type { Currency, Money } from './policy/money';
+
+/** Input of a new account workflow. Carries no personal data: that stays in Postgres. */
+export interface AccountWorkflowInput {
+  readonly accountId: string;
+  readonly planId: string;
+  readonly seats: number;
+  readonly cycle: Cycle;
+  readonly currency: Currency;
+}
+
+export interface PaymentMethodUpdateInput {
+  /** A processor token (`pm_…`); card numbers never reach the platform (PAY-8). */
+  readonly paymentMethodId: string;
+}
+
+/** What an accepted command did: the account afterwards and what was charged. */
+export interface CommandResult {
+  readonly account: AccountView;
+  readonly charged: readonly { readonly invoiceId: string; readonly amount: Money }[];
+}
+
+/** ApplicationFailure types thrown by updates that the API maps to 4xx responses. */
+export const refusalTypes = [
+  'ACCOUNT_CLOSED',
+  'CHARGE_IN_PROGRESS',
+  'CARD_DECLINED',
+  'PAYMENT_METHOD_REJECTED',
+] as const;
+export type RefusalType = (typeof refusalTypes)[number];
+
+export const attachPaymentMethodUpdate = defineUpdate<CommandResult, [PaymentMethodUpdateInput]>(
+  'attachPaymentMethod',
+);
+export const stopAccountUpdate = defineUpdate<CommandResult, []>('stopAccount');
+export const requestCancellationUpdate = defineUpdate<CommandResult, []>('requestCancellation');
+export const accountStateQuery = defineQuery<AccountView>('accountState');
+
+export type { AccountView };
