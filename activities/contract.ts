@@ -13,10 +13,7 @@ import type { InvoiceDraft } from '../workflows/policy/invoice';
 import type { Currency } from '../workflows/policy/money';
 
 export type ActivityFailureType =
-  | 'UNKNOWN_PLAN'
-  | 'CURRENCY_NOT_OFFERED'
-  | 'PAYMENT_METHOD_REJECTED'
-  | 'CARD_DECLINED';
+  'UNKNOWN_PLAN' | 'CURRENCY_NOT_OFFERED' | 'PAYMENT_METHOD_REJECTED' | 'CARD_DECLINED';
 
 export interface BillingActivities {
   /** The plan's current terms from the catalog (data, not code: FREE-1). */

@@ -43,7 +43,10 @@ export interface AccountState {
   readonly charge: ChargeInFlight | null;
   /** A renewal that could not be paid (PAY-13): charged again when a new card arrives. */
   readonly unpaid: ChargeInFlight | null;
-  readonly pendingCancellation: { readonly requestedAt: number; readonly effectiveAt: number } | null;
+  readonly pendingCancellation: {
+    readonly requestedAt: number;
+    readonly effectiveAt: number;
+  } | null;
   readonly cancelledAt: number | null;
   readonly invoiceCount: number;
 }

@@ -32,7 +32,11 @@ export interface Catalog {
 
 export type PlanLookup =
   | { readonly ok: true; readonly plan: PlanTerms }
-  | { readonly ok: false; readonly code: 'UNKNOWN_PLAN' | 'CURRENCY_NOT_OFFERED'; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: 'UNKNOWN_PLAN' | 'CURRENCY_NOT_OFFERED';
+      readonly message: string;
+    };
 
 export function resolvePlan(catalog: Catalog, planId: string, currency: Currency): PlanLookup {
   const plan = catalog.plans.find((candidate) => candidate.planId === planId);

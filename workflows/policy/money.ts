@@ -63,7 +63,10 @@ export function divideHalfUp(numerator: number | bigint, denominator: number | b
 
 /** `amount * numerator / denominator`, rounded once, half up. */
 export function prorate(amount: Money, numerator: number, denominator: number): Money {
-  return money(divideHalfUp(BigInt(amount.amount) * BigInt(numerator), denominator), amount.currency);
+  return money(
+    divideHalfUp(BigInt(amount.amount) * BigInt(numerator), denominator),
+    amount.currency,
+  );
 }
 
 export function formatMoney(value: Money): string {

@@ -1,0 +1,58 @@
+/** Factories for the platform's clients, each built from typed configuration. */
+import nodemailer, { type Transporter } from 'nodemailer';
+import pg from 'pg';
+import pino, { type Logger } from 'pino';
+import Stripe from 'stripe';
+import type { Config } from './config';
+
+/** Personal data and secrets that never reach a log line (GDPR-1, PAY-8). */
+export const redactedPaths = [
+  'email',
+  'fullName',
+  'name',
+  'phone',
+  'address',
+  'vatId',
+  'ip',
+  '*.email',
+  '*.fullName',
+  '*.name',
+  '*.phone',
+  '*.address',
+  '*.vatId',
+  '*.ip',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["stripe-signature"]',
+];
+
+export function createLogger(config: Pick<Config, 'logLevel'>, name: string): Logger {
+  return pino({
+    name,
+    level: config.logLevel,
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+  });
+}
+
+export function createPool(databaseUrl: string): pg.Pool {
+  return new pg.Pool({ connectionString: databaseUrl, max: 10 });
+}
+
+export function createStripe(config: Pick<Config, 'stripe'>): Stripe {
+  const base = config.stripe.apiBase;
+  return new Stripe(config.stripe.apiKey, {
+    maxNetworkRetries: 0, // Temporal retries activities; one retry mechanism, not two
+    timeout: 20_000,
+    ...(base
+      ? {
+          host: base.hostname,
+          port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
+          protocol: base.protocol === 'https:' ? 'https' : 'http',
+        }
+      : {}),
+  });
+}
+
+export function createMailTransport(smtpUrl: string): Transporter {
+  return nodemailer.createTransport(smtpUrl);
+}
