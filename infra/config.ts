@@ -24,6 +24,30 @@ export interface Config {
   };
   readonly api: { readonly host: string; readonly port: number };
   readonly logLevel: string;
+  /** API keys per role, from `API_KEYS`: digests only, never the keys themselves. */
+  readonly auth: { readonly keys: readonly ApiKeyEntry[] };
+  readonly rateLimit: {
+    /** Requests per minute per API key (per client address for unauthenticated routes). */
+    readonly perKeyPerMinute: number;
+    /** Signups per hour per client address (ACCT-1). */
+    readonly signupsPerClientPerHour: number;
+    /**
+     * Whether the API sits behind a proxy (the web signup flow, a load balancer) whose
+     * `X-Forwarded-For` names the real client; only then is that header believed.
+     */
+    readonly trustProxy: boolean;
+  };
+}
+
+export const apiRoles = ['signup', 'owner', 'support', 'ops'] as const;
+export type ApiRole = (typeof apiRoles)[number];
+
+/** One configured API key: its role, the hex SHA-256 of the key, and for owners the account. */
+export interface ApiKeyEntry {
+  readonly role: ApiRole;
+  readonly sha256: string;
+  readonly accountId: string | null;
+  readonly label: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +75,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: port('API_PORT', env.API_PORT ?? '3000'),
     },
     logLevel: env.LOG_LEVEL ?? 'info',
+    auth: { keys: apiKeys(env.API_KEYS) },
+    rateLimit: {
+      perKeyPerMinute: positiveInteger(
+        'API_RATE_LIMIT_PER_MINUTE',
+        env.API_RATE_LIMIT_PER_MINUTE ?? '300',
+      ),
+      signupsPerClientPerHour: positiveInteger(
+        'API_SIGNUPS_PER_HOUR',
+        env.API_SIGNUPS_PER_HOUR ?? '10',
+      ),
+      trustProxy: flag('API_TRUST_PROXY', env.API_TRUST_PROXY),
+    },
   };
   return deepFreeze(config);
 }
@@ -74,6 +110,64 @@ function port(name: string, value: string): number {
     throw new ConfigError(`${name} must be a port number, got "${value}"`);
   }
   return parsed;
+}
+
+function positiveInteger(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return parsed;
+}
+
+function flag(name: string, value: string | undefined): boolean {
+  const normalised = optional(value)?.toLowerCase() ?? 'false';
+  if (normalised === 'true' || normalised === '1') return true;
+  if (normalised === 'false' || normalised === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+}
+
+/**
+ * `API_KEYS`: a JSON list of `{ "role", "sha256", "accountId"?, "label"? }`, as printed by
+ * `api/keygen.ts`. Owner keys name their one account; other roles must not.
+ */
+export function apiKeys(value: string | undefined): ApiKeyEntry[] {
+  if (optional(value) === null) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value!);
+  } catch {
+    throw new ConfigError('API_KEYS must be a JSON list of { role, sha256, accountId?, label? }');
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError('API_KEYS must be a JSON list');
+  const seen = new Set<string>();
+  return parsed.map((item: unknown, index): ApiKeyEntry => {
+    const at = `API_KEYS[${index}]`;
+    if (typeof item !== 'object' || item === null) throw new ConfigError(`${at} must be an object`);
+    const entry = item as Record<string, unknown>;
+    const role = entry.role;
+    if (typeof role !== 'string' || !(apiRoles as readonly string[]).includes(role)) {
+      throw new ConfigError(`${at}.role must be one of ${apiRoles.join(', ')}`);
+    }
+    const sha256 = entry.sha256;
+    if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) {
+      throw new ConfigError(`${at}.sha256 must be 64 lower-case hex digits`);
+    }
+    if (seen.has(sha256)) throw new ConfigError(`${at}.sha256 is listed twice`);
+    seen.add(sha256);
+    const accountId = entry.accountId ?? null;
+    if (role === 'owner' && (typeof accountId !== 'string' || accountId === '')) {
+      throw new ConfigError(`${at}: an owner key must name its accountId`);
+    }
+    if (role !== 'owner' && accountId !== null) {
+      throw new ConfigError(`${at}: only owner keys are bound to an account`);
+    }
+    const label = entry.label ?? null;
+    if (label !== null && typeof label !== 'string') {
+      throw new ConfigError(`${at}.label must be a string`);
+    }
+    return { role: role as ApiRole, sha256, accountId: accountId as string | null, label };
+  });
 }
 
 function deepFreeze<T>(value: T): T {
