@@ -13,7 +13,14 @@ import type { InvoiceDraft } from '../workflows/policy/invoice';
 import type { Currency } from '../workflows/policy/money';
 
 export type ActivityFailureType =
-  'UNKNOWN_PLAN' | 'CURRENCY_NOT_OFFERED' | 'PAYMENT_METHOD_REJECTED' | 'CARD_DECLINED';
+  | 'UNKNOWN_PLAN'
+  | 'CURRENCY_NOT_OFFERED'
+  | 'PAYMENT_METHOD_REJECTED'
+  | 'CARD_DECLINED'
+  /** sendEmail: the account has no owner contact (never created, or erased). */
+  | 'CONTACT_NOT_FOUND'
+  /** sendEmail: a receipt without its invoice, or a cancellation notice without its date. */
+  | 'EMAIL_DATA_MISSING';
 
 export interface BillingActivities {
   /** The plan's current terms from the catalog (data, not code: FREE-1). */

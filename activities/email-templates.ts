@@ -1,0 +1,202 @@
+/**
+ * The texts of every email the platform sends, in the account's language (en, lt, ro).
+ * Plain text, short, and rendered from data only: amounts through `formatMoney`, instants in UTC.
+ */
+import type { EmailTemplate } from '../workflows/policy/account';
+import { formatMoney } from '../workflows/policy/money';
+import type { Language, StoredInvoice } from './store';
+
+export interface EmailData {
+  readonly fullName: string;
+  /** Required by `receipt`. */
+  readonly invoice?: StoredInvoice;
+  /** Required by `cancellation_confirmed`. */
+  readonly effectiveAt?: number;
+}
+
+export interface RenderedEmail {
+  readonly subject: string;
+  readonly text: string;
+}
+
+export class EmailDataMissingError extends Error {
+  override readonly name = 'EmailDataMissingError';
+}
+
+interface Texts {
+  readonly greeting: (name: string) => string;
+  readonly signature: string;
+  readonly receipt: {
+    readonly subject: (number: string) => string;
+    readonly intro: string;
+    readonly number: string;
+    readonly issued: string;
+    readonly period: string;
+    readonly total: string;
+  };
+  readonly trial_expired: { readonly subject: string; readonly body: string };
+  readonly payment_failed: { readonly subject: string; readonly body: string };
+  readonly account_stopped: { readonly subject: string; readonly body: string };
+  readonly cancellation_confirmed: {
+    readonly subject: string;
+    readonly body: (effectiveAt: string) => string;
+  };
+  readonly account_cancelled: { readonly subject: string; readonly body: string };
+}
+
+const texts: Record<Language, Texts> = {
+  en: {
+    greeting: (name) => `Hello ${name},`,
+    signature: 'The billing team',
+    receipt: {
+      subject: (number) => `Receipt for invoice ${number}`,
+      intro: 'Thank you: we received your payment.',
+      number: 'Invoice',
+      issued: 'Issued',
+      period: 'Period',
+      total: 'Total paid',
+    },
+    trial_expired: {
+      subject: 'Your trial has ended',
+      body: 'Your free trial has ended and the account is suspended. Add a payment method to reactivate it.',
+    },
+    payment_failed: {
+      subject: 'Your payment failed',
+      body: 'We could not charge your payment method, so the account is suspended. Add a new payment method to pay what is due and reactivate it.',
+    },
+    account_stopped: {
+      subject: 'Your account has been stopped',
+      body: 'Your account was stopped at your request and is now cancelled. Nothing more will be charged.',
+    },
+    cancellation_confirmed: {
+      subject: 'Your cancellation is confirmed',
+      body: (at) =>
+        `We received your cancellation request. The account will be cancelled on ${at}.`,
+    },
+    account_cancelled: {
+      subject: 'Your account is cancelled',
+      body: 'Your account is now cancelled. Nothing more will be charged, and its content will be deleted.',
+    },
+  },
+  lt: {
+    greeting: (name) => `Sveiki, ${name},`,
+    signature: 'Atsiskaitymų komanda',
+    receipt: {
+      subject: (number) => `Kvitas už sąskaitą faktūrą ${number}`,
+      intro: 'Ačiū, jūsų mokėjimą gavome.',
+      number: 'Sąskaita faktūra',
+      issued: 'Išrašyta',
+      period: 'Laikotarpis',
+      total: 'Iš viso sumokėta',
+    },
+    trial_expired: {
+      subject: 'Jūsų bandomasis laikotarpis baigėsi',
+      body: 'Nemokamas bandomasis laikotarpis baigėsi, todėl paskyra sustabdyta. Pridėkite mokėjimo būdą, kad ją vėl aktyvuotumėte.',
+    },
+    payment_failed: {
+      subject: 'Mokėjimas nepavyko',
+      body: 'Nepavyko nuskaičiuoti mokėjimo jūsų mokėjimo būdu, todėl paskyra sustabdyta. Pridėkite naują mokėjimo būdą, kad sumokėtumėte mokėtiną sumą ir vėl aktyvuotumėte paskyrą.',
+    },
+    account_stopped: {
+      subject: 'Jūsų paskyra sustabdyta',
+      body: 'Jūsų prašymu paskyra sustabdyta ir dabar yra atšaukta. Daugiau mokesčių nebus imama.',
+    },
+    cancellation_confirmed: {
+      subject: 'Paskyros atšaukimas patvirtintas',
+      body: (at) => `Gavome jūsų prašymą atšaukti paskyrą. Paskyra bus atšaukta ${at}.`,
+    },
+    account_cancelled: {
+      subject: 'Jūsų paskyra atšaukta',
+      body: 'Jūsų paskyra dabar atšaukta. Daugiau mokesčių nebus imama, o jos turinys bus ištrintas.',
+    },
+  },
+  ro: {
+    greeting: (name) => `Bună ziua, ${name},`,
+    signature: 'Echipa de facturare',
+    receipt: {
+      subject: (number) => `Chitanță pentru factura ${number}`,
+      intro: 'Vă mulțumim: am primit plata dumneavoastră.',
+      number: 'Factura',
+      issued: 'Emisă la',
+      period: 'Perioada',
+      total: 'Total plătit',
+    },
+    trial_expired: {
+      subject: 'Perioada de probă s-a încheiat',
+      body: 'Perioada de probă gratuită s-a încheiat, iar contul a fost suspendat. Adăugați o metodă de plată pentru a-l reactiva.',
+    },
+    payment_failed: {
+      subject: 'Plata nu a reușit',
+      body: 'Nu am putut încasa plata prin metoda dumneavoastră de plată, așa că contul a fost suspendat. Adăugați o nouă metodă de plată pentru a achita suma datorată și a reactiva contul.',
+    },
+    account_stopped: {
+      subject: 'Contul dumneavoastră a fost oprit',
+      body: 'La cererea dumneavoastră, contul a fost oprit și este acum anulat. Nu se vor mai percepe plăți.',
+    },
+    cancellation_confirmed: {
+      subject: 'Anularea a fost confirmată',
+      body: (at) => `Am primit cererea dumneavoastră de anulare. Contul va fi anulat la ${at}.`,
+    },
+    account_cancelled: {
+      subject: 'Contul dumneavoastră a fost anulat',
+      body: 'Contul dumneavoastră este acum anulat. Nu se vor mai percepe plăți, iar conținutul său va fi șters.',
+    },
+  },
+};
+
+export function renderEmail(
+  template: EmailTemplate,
+  language: Language,
+  data: EmailData,
+): RenderedEmail {
+  const t = texts[language];
+  const letter = (subject: string, ...paragraphs: string[]): RenderedEmail => ({
+    subject,
+    text: [t.greeting(data.fullName), ...paragraphs, t.signature].join('\n\n') + '\n',
+  });
+  switch (template) {
+    case 'receipt': {
+      const invoice = data.invoice;
+      if (!invoice) throw new EmailDataMissingError('A receipt needs its invoice.');
+      const amount = (value: number) => formatMoney({ amount: value, currency: invoice.currency });
+      const lines = invoice.lines.map(
+        (line) =>
+          `- ${line.description}, ${formatDate(line.periodStart)} – ${formatDate(line.periodEnd)}: ${amount(line.amount)}`,
+      );
+      return letter(
+        t.receipt.subject(invoice.number),
+        t.receipt.intro,
+        [
+          `${t.receipt.number}: ${invoice.number}`,
+          `${t.receipt.issued}: ${formatDate(invoice.issuedAt)}`,
+          `${t.receipt.period}: ${formatDate(invoice.periodStart)} – ${formatDate(invoice.periodEnd)}`,
+        ].join('\n'),
+        lines.join('\n'),
+        `${t.receipt.total}: ${amount(invoice.total)}`,
+      );
+    }
+    case 'cancellation_confirmed': {
+      if (data.effectiveAt === undefined) {
+        throw new EmailDataMissingError('A cancellation confirmation needs its effective time.');
+      }
+      const body = t.cancellation_confirmed.body(formatInstant(data.effectiveAt));
+      return letter(t.cancellation_confirmed.subject, body);
+    }
+    case 'trial_expired':
+    case 'payment_failed':
+    case 'account_stopped':
+    case 'account_cancelled':
+      return letter(t[template].subject, t[template].body);
+  }
+}
+
+/** `2026-03-14` (UTC). */
+export function formatDate(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** `2026-03-14 23:59 UTC`. */
+export function formatInstant(at: number): string {
+  const iso = new Date(at).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}

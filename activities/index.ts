@@ -1,0 +1,68 @@
+/**
+ * The activities of the account workflow, built from injected clients so that tests can give
+ * real servers (Postgres, stripe-mock, an SMTP sink) or fakes.
+ */
+import type { Transporter } from 'nodemailer';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type Stripe from 'stripe';
+import { createCatalogActivities } from './catalog';
+import type { BillingActivities } from './contract';
+import { activityLogger } from './log';
+import { createMailActivities } from './mail';
+import { createPaymentActivities } from './payments';
+import { createStore } from './store';
+
+export interface ActivityDeps {
+  readonly pool: pg.Pool;
+  readonly stripe: Stripe;
+  readonly mailer: Transporter;
+  /** The From header of every email, e.g. `Billing <billing@example.com>`. */
+  readonly mailFrom: string;
+  /** Path of the plan catalog JSON (infra/catalog.json). */
+  readonly catalogPath: string;
+  /** Path of the holiday calendar JSON (infra/holidays.json). */
+  readonly holidaysPath: string;
+  readonly logger: Logger;
+}
+
+export function createActivities(deps: ActivityDeps): BillingActivities {
+  const store = createStore(deps.pool);
+  const { logger } = deps;
+  return {
+    ...createCatalogActivities(deps),
+    ...createPaymentActivities({ stripe: deps.stripe, store, logger }),
+    ...createMailActivities({ store, mailer: deps.mailer, mailFrom: deps.mailFrom, logger }),
+
+    async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
+      const log = activityLogger(logger, 'recordPaidInvoice', {
+        accountId: invoice.accountId,
+        invoiceId: invoice.invoiceId,
+        idempotencyKey,
+      });
+      const recorded = await store.recordPaidInvoice({
+        invoice,
+        processorPaymentId: paymentId,
+        idempotencyKey,
+        paidAt,
+      });
+      log.info(
+        { number: recorded.number, total: invoice.total, currency: invoice.currency },
+        recorded.created ? 'paid invoice recorded' : 'paid invoice already recorded',
+      );
+      return { number: recorded.number };
+    },
+
+    async publishAccount({ view, version }) {
+      const { applied } = await store.publishAccount(view, version);
+      if (!applied) {
+        activityLogger(logger, 'publishAccount', { accountId: view.accountId }).debug(
+          { version },
+          'read model already holds this version or a newer one',
+        );
+      }
+    },
+  };
+}
+
+export type { BillingActivities } from './contract';
