@@ -6,9 +6,10 @@ import { copyFile, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { createCatalogActivities, parseCatalog } from '../../activities/catalog';
-import { catalogPath, holidaysPath } from './support';
+import { captureLogs, catalogPath, holidaysPath } from './support';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -117,4 +118,24 @@ test('CAN-1: loadHolidays returns the calendar of the holidays file', async () =
   await writeFile(file, JSON.stringify({ holidays: ['2027-12-24', '24.12.2027'] }));
   const broken = createCatalogActivities({ catalogPath, holidaysPath: file, logger });
   await expect(broken.loadHolidays()).rejects.toThrow(/not an ISO date/);
+});
+
+test('inside a worker, activity log lines carry the workflow id and attempt', async () => {
+  const logs = captureLogs();
+  const { loadPlan } = createCatalogActivities({ catalogPath, holidaysPath, logger: logs.logger });
+  const env = new MockActivityEnvironment({
+    workflowExecution: { workflowId: 'account:acct-7', runId: 'run-1' },
+    attempt: 3,
+  });
+  await expect(env.run(loadPlan, { planId: 'platinum', currency: 'USD' })).rejects.toMatchObject({
+    type: 'UNKNOWN_PLAN',
+  });
+  expect(logs.lines).toEqual([
+    expect.objectContaining({
+      activity: 'loadPlan',
+      workflowId: 'account:acct-7',
+      attempt: 3,
+      code: 'UNKNOWN_PLAN',
+    }),
+  ]);
 });
