@@ -123,11 +123,12 @@ test('CAN-1: loadHolidays returns the calendar of the holidays file', async () =
 test('inside a worker, activity log lines carry the workflow id and attempt', async () => {
   const logs = captureLogs();
   const { loadPlan } = createCatalogActivities({ catalogPath, holidaysPath, logger: logs.logger });
+  const unknownPlan: Parameters<typeof loadPlan>[0] = { planId: 'platinum', currency: 'USD' };
   const env = new MockActivityEnvironment({
     workflowExecution: { workflowId: 'account:acct-7', runId: 'run-1' },
     attempt: 3,
   });
-  await expect(env.run(loadPlan, { planId: 'platinum', currency: 'USD' })).rejects.toMatchObject({
+  await expect(env.run(loadPlan, unknownPlan)).rejects.toMatchObject({
     type: 'UNKNOWN_PLAN',
   });
   expect(logs.lines).toEqual([
