@@ -7,6 +7,7 @@ import type Stripe from 'stripe';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { BillingActivities } from '../../activities/contract';
 import { createStripe, redactedPaths } from '../../infra/clients';
+import { stripeApiBase } from '../support/env';
 import type { InvoiceDraft } from '../../workflows/policy/invoice';
 import type { Currency } from '../../workflows/policy/money';
 
@@ -16,13 +17,7 @@ export const mailFrom = 'Billing <billing@billing.example>';
 
 /** Where stripe-mock listens; a missing variable fails the run rather than skipping. */
 export function stripeMockBase(): URL {
-  const value = process.env.STRIPE_API_BASE;
-  if (!value || value.trim() === '') {
-    throw new Error(
-      'STRIPE_API_BASE is not set: payment tests need stripe-mock (run them with `npm test`).',
-    );
-  }
-  return new URL(value);
+  return new URL(stripeApiBase());
 }
 
 export function stripeAt(base: URL): Stripe {

@@ -4,19 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { databaseUrl } from './env';
 
 export type Language = 'en' | 'lt' | 'ro';
-
-/** The database URL; a missing one fails the test run rather than skipping anything. */
-export function databaseUrl(): string {
-  const url = process.env.DATABASE_URL;
-  if (!url || url.trim() === '') {
-    throw new Error(
-      'DATABASE_URL is not set: activity tests need a migrated Postgres (run them with `npm test`).',
-    );
-  }
-  return url;
-}
 
 /** A pool on the test database, after checking that the schema is there. */
 export async function createTestPool(max = 25): Promise<pg.Pool> {
