@@ -5,15 +5,16 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AccountView } from './policy/account';
 import type { Cycle } from './policy/periods';
-import type { Currency, Money } from './policy/money';
+import type { PlanTerms } from './policy/catalog';
+import type { Money } from './policy/money';
 
 /** Input of a new account workflow. Carries no personal data: that stays in Postgres. */
 export interface AccountWorkflowInput {
   readonly accountId: string;
-  readonly planId: string;
+  /** The plan's terms from the catalog at signup (`resolvePlan`); later changes arrive as commands. */
+  readonly plan: PlanTerms;
   readonly seats: number;
   readonly cycle: Cycle;
-  readonly currency: Currency;
 }
 
 export interface PaymentMethodUpdateInput {

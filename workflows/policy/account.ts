@@ -103,8 +103,10 @@ export interface Deadline {
   readonly action: DeadlineAction;
 }
 
+export type RefusalCode = 'ACCOUNT_CLOSED' | 'CHARGE_IN_PROGRESS';
+
 export interface Refusal {
-  readonly code: string;
+  readonly code: RefusalCode;
   readonly message: string;
   readonly clause?: string;
 }

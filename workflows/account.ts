@@ -1,0 +1,305 @@
+/**
+ * The account workflow: one per customer account, living as long as the account.
+ *
+ * A thin durable shell around `decide()` in ./policy: it queues inputs (updates from people,
+ * deadlines from timers), applies the policy to each in turn, runs the resulting effects
+ * through activities and feeds their outcomes back in. All decisions are the policy's.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BillingActivities } from '../activities/contract';
+import {
+  accountStateQuery,
+  attachPaymentMethodUpdate,
+  requestCancellationUpdate,
+  stopAccountUpdate,
+  type AccountWorkflowInput,
+  type CommandResult,
+  type RefusalType,
+} from './messages';
+import {
+  decide,
+  nextDeadline,
+  openAccount,
+  refuse,
+  viewAccount,
+  type AccountEffect,
+  type AccountInput,
+  type AccountState,
+  type AccountView,
+} from './policy/account';
+
+/** Reads and bookkeeping: quick, retried until they succeed. */
+const store = proxyActivities<BillingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['UNKNOWN_PLAN', 'CURRENCY_NOT_OFFERED'],
+  },
+});
+
+/**
+ * Money movements: retried with backoff on infrastructure errors (safe, because each carries
+ * an idempotency key), never on a decline, which is a business outcome.
+ */
+const payments = proxyActivities<Pick<BillingActivities, 'attachPaymentMethod' | 'chargeInvoice'>>(
+  {
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '10 minutes',
+      nonRetryableErrorTypes: ['CARD_DECLINED', 'PAYMENT_METHOD_REJECTED'],
+    },
+  },
+);
+
+/** What continue-as-new carries into the next run. */
+export interface AccountCarryOver {
+  readonly state: AccountState;
+  readonly version: number;
+}
+
+interface Command {
+  readonly input: AccountInput;
+  readonly ticket?: number;
+}
+
+type Outcome =
+  | { readonly ok: true; readonly result: CommandResult }
+  | { readonly ok: false; readonly type: RefusalType; readonly message: string };
+
+/** History length at which a run hands over to a fresh one even if the server has not asked. */
+const HISTORY_EVENTS_BEFORE_CONTINUE = 10_000;
+
+export async function accountWorkflow(
+  input: AccountWorkflowInput,
+  carried?: AccountCarryOver,
+): Promise<AccountView> {
+  let state: AccountState =
+    carried?.state ??
+    openAccount({
+      accountId: input.accountId,
+      plan: input.plan,
+      seats: input.seats,
+      cycle: input.cycle,
+      now: Date.now(),
+    });
+  let version = carried?.version ?? 0;
+
+  const inbox: Command[] = [];
+  const outcomes = new Map<number, Outcome>();
+  let nextTicket = 0;
+
+  async function submit(command: AccountInput): Promise<CommandResult> {
+    const ticket = nextTicket++;
+    inbox.push({ input: command, ticket });
+    await condition(() => outcomes.has(ticket));
+    const outcome = outcomes.get(ticket)!;
+    outcomes.delete(ticket);
+    if (!outcome.ok) {
+      throw ApplicationFailure.create({
+        type: outcome.type,
+        message: outcome.message,
+        nonRetryable: true,
+      });
+    }
+    return outcome.result;
+  }
+
+  function validate(command: AccountInput): void {
+    const refusal = refuse(state, command);
+    if (refusal) {
+      throw ApplicationFailure.create({
+        type: refusal.code,
+        message: refusal.clause ? `${refusal.message} (${refusal.clause})` : refusal.message,
+        nonRetryable: true,
+      });
+    }
+  }
+
+  setHandler(accountStateQuery, () => viewAccount(state));
+
+  setHandler(
+    attachPaymentMethodUpdate,
+    ({ paymentMethodId }) => submit({ kind: 'payment_method_submitted', paymentMethodId }),
+    {
+      validator: ({ paymentMethodId }) =>
+        validate({ kind: 'payment_method_submitted', paymentMethodId }),
+    },
+  );
+
+  setHandler(stopAccountUpdate, () => submit({ kind: 'stop_requested' }));
+
+  setHandler(
+    requestCancellationUpdate,
+    async () => {
+      const holidays = await store.loadHolidays();
+      return submit({ kind: 'support_cancellation_requested', holidays });
+    },
+    { validator: () => validate({ kind: 'support_cancellation_requested', holidays: [] }) },
+  );
+
+  async function publish(): Promise<void> {
+    version += 1;
+    await store.publishAccount({ view: viewAccount(state), version });
+  }
+
+  /** Applies one command and every outcome it leads to, then answers its caller. */
+  async function apply(command: Command): Promise<void> {
+    const refusal = command.ticket === undefined ? null : refuse(state, command.input);
+    if (refusal && command.ticket !== undefined) {
+      // The state changed between validation and execution (e.g. the account was stopped).
+      outcomes.set(command.ticket, {
+        ok: false,
+        type: refusal.code,
+        message: refusal.message,
+      });
+      return;
+    }
+    const charged: { invoiceId: string; amount: CommandResult['charged'][number]['amount'] }[] =
+      [];
+    let failure: Outcome | null = null;
+    const queue: AccountInput[] = [command.input];
+    while (queue.length > 0) {
+      const decision = decide(state, queue.shift()!, Date.now());
+      state = decision.state;
+      for (const effect of decision.effects) {
+        const outcome = await run(effect);
+        if (!outcome) continue;
+        queue.push(outcome);
+        if (outcome.kind === 'charge_succeeded' && effect.kind === 'charge_invoice') {
+          charged.push({
+            invoiceId: effect.invoice.invoiceId,
+            amount: { amount: effect.invoice.total, currency: effect.invoice.currency },
+          });
+        } else if (outcome.kind === 'charge_failed') {
+          failure = { ok: false, type: 'CARD_DECLINED', message: outcome.message };
+        } else if (outcome.kind === 'payment_method_rejected') {
+          failure = { ok: false, type: 'PAYMENT_METHOD_REJECTED', message: outcome.message };
+        }
+      }
+    }
+    await publish();
+    if (command.ticket !== undefined) {
+      outcomes.set(
+        command.ticket,
+        failure ?? { ok: true, result: { account: viewAccount(state), charged } },
+      );
+    }
+  }
+
+  /** Runs one effect; returns the outcome the policy must hear about, if any. */
+  async function run(effect: AccountEffect): Promise<AccountInput | null> {
+    switch (effect.kind) {
+      case 'attach_payment_method':
+        try {
+          const attached = await payments.attachPaymentMethod({
+            accountId: state.accountId,
+            paymentMethodId: effect.paymentMethodId,
+            idempotencyKey: effect.idempotencyKey,
+          });
+          return { kind: 'payment_method_attached', ...attached };
+        } catch (error) {
+          const refusal = businessFailure(error, 'PAYMENT_METHOD_REJECTED');
+          return { kind: 'payment_method_rejected', code: refusal.type, message: refusal.message };
+        }
+      case 'charge_invoice': {
+        let paymentId: string;
+        try {
+          ({ paymentId } = await payments.chargeInvoice({
+            invoice: effect.invoice,
+            customerId: effect.customerId,
+            paymentMethodId: effect.paymentMethodId,
+            idempotencyKey: effect.idempotencyKey,
+          }));
+        } catch (error) {
+          const decline = businessFailure(error, 'CARD_DECLINED');
+          log.info('Charge declined', { invoiceId: effect.invoice.invoiceId });
+          return {
+            kind: 'charge_failed',
+            invoiceId: effect.invoice.invoiceId,
+            code: decline.type,
+            message: decline.message,
+          };
+        }
+        await store.recordPaidInvoice({
+          invoice: effect.invoice,
+          paymentId,
+          idempotencyKey: effect.idempotencyKey,
+          paidAt: Date.now(),
+        });
+        return { kind: 'charge_succeeded', invoiceId: effect.invoice.invoiceId, paymentId };
+      }
+      case 'send_email':
+        await store.sendEmail({
+          accountId: state.accountId,
+          template: effect.template,
+          idempotencyKey: effect.idempotencyKey,
+          ...(effect.invoiceId === undefined ? {} : { invoiceId: effect.invoiceId }),
+          ...(effect.effectiveAt === undefined ? {} : { effectiveAt: effect.effectiveAt }),
+        });
+        return null;
+    }
+  }
+
+  await publish();
+
+  for (;;) {
+    if (inbox.length > 0) {
+      await apply(inbox.shift()!);
+      continue;
+    }
+    if (state.status === 'cancelled') {
+      // Answer any command that raced the cancellation, then end.
+      await condition(() => inbox.length > 0 || allHandlersFinished());
+      if (inbox.length > 0) continue;
+      break;
+    }
+    const deadline = nextDeadline(state);
+    const now = Date.now();
+    if (deadline && now >= deadline.at) {
+      await apply({ input: { kind: 'deadline_reached' } });
+      continue;
+    }
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) {
+      // Hand over only when no command is queued or in flight, so no caller is dropped.
+      await condition(() => inbox.length > 0 || allHandlersFinished());
+      if (inbox.length === 0 && allHandlersFinished()) {
+        await continueAsNew<typeof accountWorkflow>(input, { state, version });
+      }
+      continue;
+    }
+    if (deadline) await condition(() => inbox.length > 0, deadline.at - now);
+    else await condition(() => inbox.length > 0);
+  }
+
+  return viewAccount(state);
+}
+
+/** The business failure inside an activity failure, or the error itself if it is anything else. */
+function businessFailure(
+  error: unknown,
+  type: RefusalType,
+): { readonly type: RefusalType; readonly message: string } {
+  if (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === type
+  ) {
+    return { type, message: error.cause.message };
+  }
+  throw error;
+}

@@ -1,0 +1,2 @@
+/** Every workflow the worker runs; bundled for Temporal's deterministic sandbox. */
+export { accountWorkflow } from './account';
