@@ -1,0 +1,75 @@
+/**
+ * The one authorization matrix: every route of the API, and which roles may call it.
+ * The auth hook reads nothing else, and `buildApp` refuses to start if a route is missing.
+ *
+ * Owner keys are bound to one account: on routes with an `:accountId`, an owner may only
+ * name its own (`ownAccountOnly`).
+ */
+import { apiRoles, type ApiRole } from '../infra/config';
+
+export { apiRoles, type ApiRole };
+
+export interface RouteAccess {
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  /** Roles allowed; `public` routes need no key at all. */
+  readonly roles: readonly ApiRole[] | 'public';
+  /** For owners: the `:accountId` in the path must be the key's own account. */
+  readonly ownAccountOnly?: boolean;
+}
+
+export const routes = {
+  'signup.create': { method: 'POST', url: '/v1/signups', roles: ['signup'] },
+  'owner.attachPaymentMethod': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/payment-method',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
+  'owner.stop': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/stop',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
+  'owner.get': {
+    method: 'GET',
+    url: '/v1/accounts/:accountId',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
+  'support.requestCancellation': {
+    method: 'POST',
+    url: '/v1/support/accounts/:accountId/cancellation',
+    roles: ['support'],
+  },
+  'support.rotateOwnerKey': {
+    method: 'POST',
+    url: '/v1/support/accounts/:accountId/owner-key',
+    roles: ['support'],
+  },
+  'support.get': { method: 'GET', url: '/v1/support/accounts/:accountId', roles: ['support'] },
+  'ops.list': { method: 'GET', url: '/v1/ops/accounts', roles: ['ops'] },
+  'ops.get': { method: 'GET', url: '/v1/ops/accounts/:accountId', roles: ['ops'] },
+  'ops.invoices': { method: 'GET', url: '/v1/ops/accounts/:accountId/invoices', roles: ['ops'] },
+  'ops.timeline': { method: 'GET', url: '/v1/ops/accounts/:accountId/timeline', roles: ['ops'] },
+  'health.live': { method: 'GET', url: '/health', roles: 'public' },
+  'health.ready': { method: 'GET', url: '/ready', roles: 'public' },
+  'docs.openapi': { method: 'GET', url: '/openapi.json', roles: 'public' },
+  'docs.ui': { method: 'GET', url: '/docs', roles: 'public' },
+  'docs.static': { method: 'GET', url: '/docs/static/:file', roles: 'public' },
+} as const satisfies Record<string, RouteAccess>;
+
+export type RouteId = keyof typeof routes;
+
+export const routeIds = Object.keys(routes) as RouteId[];
+
+export function routeAccess(id: RouteId): RouteAccess {
+  return routes[id];
+}
+
+/** Whether `role` may call route `id` at all (ownership is checked separately). */
+export function allowed(id: RouteId, role: ApiRole): boolean {
+  const { roles } = routeAccess(id);
+  return roles === 'public' || roles.includes(role);
+}

@@ -1,0 +1,47 @@
+/**
+ * The narrow interface between the API and the account workflow. The Temporal implementation
+ * lives in `temporal-gateway.ts`; tests give a fake.
+ *
+ * Failures are the Temporal client's own: a refused command throws `WorkflowUpdateFailedError`
+ * with an `ApplicationFailure` cause whose type is a refusal type, an unknown account throws
+ * `WorkflowNotFoundError`. `errors.ts` maps them in one place.
+ */
+import type {
+  AccountView,
+  AccountWorkflowInput,
+  CommandResult,
+  PaymentMethodUpdateInput,
+} from '../workflows/messages';
+import type { RawHistoryEvent } from './timeline';
+
+/** A history page token that Temporal did not accept. */
+export class InvalidPageTokenError extends Error {
+  constructor() {
+    super('The page token is not valid for this history');
+    this.name = 'InvalidPageTokenError';
+  }
+}
+
+export interface HistoryPage {
+  readonly events: readonly RawHistoryEvent[];
+  /** Opaque token for the next page, or null at the end of the history. */
+  readonly nextPageToken: Uint8Array | null;
+}
+
+export interface AccountGateway {
+  /** Starts the account's workflow; starting an existing one is not an error. */
+  openAccount(input: AccountWorkflowInput): Promise<void>;
+  /** `requestKey` becomes the update id: the same key never acts twice. */
+  attachPaymentMethod(
+    accountId: string,
+    input: PaymentMethodUpdateInput,
+    requestKey: string,
+  ): Promise<CommandResult>;
+  stopAccount(accountId: string, requestKey: string): Promise<CommandResult>;
+  requestCancellation(accountId: string, requestKey: string): Promise<CommandResult>;
+  state(accountId: string): Promise<AccountView>;
+  /** One page of the account workflow's history (of its current run). */
+  history(accountId: string, pageToken: Uint8Array | null): Promise<HistoryPage>;
+  /** Throws when Temporal cannot be reached. */
+  ping(): Promise<void>;
+}

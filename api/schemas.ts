@@ -1,0 +1,167 @@
+/**
+ * TypeBox schemas shared by the routes: requests, responses and the problem document.
+ * The OpenAPI document is generated from these.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { AccountView, CommandResult } from '../workflows/messages';
+import { errorCodes } from './errors';
+import { activityCategories, timelineKinds } from './timeline';
+
+/** A string that is one of `values`, typed as their union. */
+const literals = <const T extends readonly string[]>(values: T, description?: string) =>
+  Type.Enum(
+    Object.fromEntries(values.map((value) => [value, value])) as { [K in T[number]]: K },
+    description ? { description } : {},
+  );
+
+export const accountId = Type.String({
+  pattern: '^acc_[0-9a-f]{24}$',
+  description: 'Derived from the signup id: `acc_` + 24 hex digits',
+  examples: ['acc_3f2a9c0d1e4b5a6978c0d1e2'],
+});
+
+export const AccountParams = Type.Object({ accountId }, { additionalProperties: false });
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'Makes a retried POST safe: the first request acts, later ones with the same key and ' +
+        'body get the same answer without acting again. Kept for 24 hours.',
+    }),
+  ),
+});
+
+export const Currency = literals(['USD', 'EUR']);
+export const Cycle = literals(['monthly', 'annual']);
+export const AccountStatus = literals(['trialing', 'active', 'suspended', 'cancelled']);
+/** The read model's statuses: `pending` until the workflow publishes the account's state. */
+export const readModelStatuses = [
+  'pending',
+  'trialing',
+  'active',
+  'suspended',
+  'cancelled',
+] as const;
+export const ReadModelStatus = literals(readModelStatuses);
+
+const Instant = Type.String({ format: 'date-time' });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const Money = Type.Object({
+  amount: Type.Integer({ description: 'Minor units (cents)' }),
+  currency: Currency,
+});
+
+export const AccountViewSchema = Type.Object(
+  {
+    accountId: Type.String(),
+    status: AccountStatus,
+    suspensionReason: Nullable(literals(['trial_expired', 'payment_failed'])),
+    planId: Type.String(),
+    planName: Type.String(),
+    seats: Type.Integer(),
+    cycle: Cycle,
+    periodPrice: Money,
+    trialEndsAt: Nullable(Instant),
+    currentPeriod: Nullable(Type.Object({ start: Instant, end: Instant })),
+    nextDeadline: Nullable(
+      Type.Object({
+        at: Instant,
+        action: literals(['end_trial', 'renew', 'cancel']),
+        description: Type.String(),
+      }),
+    ),
+    hasPaymentMethod: Type.Boolean(),
+    pendingCancellationAt: Nullable(Instant),
+    cancelledAt: Nullable(Instant),
+  },
+  { description: 'The account as its workflow sees it now' },
+);
+
+/** A command's result as the response carries it. */
+export function commandResult(result: CommandResult): Static<typeof CommandResultSchema> {
+  return { account: result.account, charged: [...result.charged] };
+}
+
+export const CommandResultSchema = Type.Object(
+  {
+    account: AccountViewSchema,
+    charged: Type.Array(Type.Object({ invoiceId: Type.String(), amount: Money })),
+  },
+  { description: 'What an accepted command did: the account afterwards and what was charged' },
+);
+
+/** The schemas describe exactly the workflow's types: a change there fails the type check here. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Writable<T> = T extends readonly (infer U)[]
+  ? Writable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Writable<T[K]> }
+    : T;
+const viewMatches: Same<Static<typeof AccountViewSchema>, Writable<AccountView>> = true;
+const resultMatches: Same<Static<typeof CommandResultSchema>, Writable<CommandResult>> = true;
+void viewMatches;
+void resultMatches;
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: 'A URI naming the kind of problem' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: literals(Object.keys(errorCodes) as (keyof typeof errorCodes)[], 'Stable error code'),
+    clause: Type.Optional(Type.String({ description: 'The clause of the terms that refused it' })),
+    requestId: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({ location: Type.String(), pointer: Type.String(), message: Type.String() }),
+      ),
+    ),
+  },
+  { description: 'RFC 9457 problem details (application/problem+json)' },
+);
+
+/** Problem responses for the given statuses, for the OpenAPI document. */
+export function problems(...statuses: number[]): Record<number, typeof ProblemSchema> {
+  const all = new Set([400, 401, 403, 429, 500, ...statuses]);
+  return Object.fromEntries([...all].map((status) => [status, ProblemSchema]));
+}
+
+export const AccountRowSchema = Type.Object({
+  accountId: Type.String(),
+  status: Type.String({ description: 'Read-model status; `pending` until first published' }),
+  planId: Type.String(),
+  seats: Type.Integer(),
+  cycle: Type.String(),
+  currency: Type.String(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const InvoiceSchema = Type.Object({
+  invoiceId: Type.String(),
+  number: Type.String(),
+  currency: Type.String(),
+  periodStart: Instant,
+  periodEnd: Instant,
+  lines: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+  subtotal: Type.Integer(),
+  tax: Type.Integer(),
+  total: Type.Integer(),
+  status: Type.String(),
+  issuedAt: Instant,
+});
+
+export const TimelineEntrySchema = Type.Object({
+  eventId: Type.Integer(),
+  time: Instant,
+  kind: literals(timelineKinds),
+  category: Nullable(literals(activityCategories)),
+  name: Nullable(Type.String()),
+  summary: Type.String(),
+  cause: Nullable(Type.String()),
+});

@@ -1,0 +1,137 @@
+/** The account gateway on Temporal: start, updates, query and history of `accountWorkflow`. */
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { accountWorkflowId } from '../workflows/ids';
+import {
+  accountStateQuery,
+  attachPaymentMethodUpdate,
+  requestCancellationUpdate,
+  stopAccountUpdate,
+  type AccountView,
+  type AccountWorkflowInput,
+  type CommandResult,
+  type PaymentMethodUpdateInput,
+} from '../workflows/messages';
+import { InvalidPageTokenError, type AccountGateway, type HistoryPage } from './gateway';
+
+/** The workflow type, by name: the API never imports workflow code. */
+export const ACCOUNT_WORKFLOW_TYPE = 'accountWorkflow';
+
+type AccountWorkflow = (input: AccountWorkflowInput) => Promise<unknown>;
+
+const HISTORY_PAGE_SIZE = 100;
+
+export class TemporalAccountGateway implements AccountGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly options: { readonly taskQueue: string; readonly namespace: string },
+  ) {}
+
+  async openAccount(input: AccountWorkflowInput): Promise<void> {
+    try {
+      await this.client.workflow.start<AccountWorkflow>(ACCOUNT_WORKFLOW_TYPE, {
+        workflowId: accountWorkflowId(input.accountId),
+        taskQueue: this.options.taskQueue,
+        args: [input],
+        // A repeated signup finds the running workflow; an account whose workflow has ended
+        // (deleted) is never brought back to life by a retry.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw error;
+    }
+  }
+
+  attachPaymentMethod(
+    accountId: string,
+    input: PaymentMethodUpdateInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(attachPaymentMethodUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  stopAccount(accountId: string, requestKey: string): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(stopAccountUpdate, { updateId: requestKey }),
+    );
+  }
+
+  requestCancellation(accountId: string, requestKey: string): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(requestCancellationUpdate, { updateId: requestKey }),
+    );
+  }
+
+  state(accountId: string): Promise<AccountView> {
+    return this.handle(accountId).query(accountStateQuery);
+  }
+
+  async history(accountId: string, pageToken: Uint8Array | null): Promise<HistoryPage> {
+    const workflowId = accountWorkflowId(accountId);
+    try {
+      const response = await this.client.workflowService.getWorkflowExecutionHistory({
+        namespace: this.options.namespace,
+        execution: { workflowId },
+        maximumPageSize: HISTORY_PAGE_SIZE,
+        ...(pageToken ? { nextPageToken: pageToken } : {}),
+      });
+      const next = response.nextPageToken;
+      return {
+        events: response.history?.events ?? [],
+        nextPageToken: next && next.length > 0 ? next : null,
+      };
+    } catch (error) {
+      const code =
+        typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : null;
+      // gRPC NOT_FOUND (5): no workflow with this id.
+      if (code === 5) throw new WorkflowNotFoundError('Workflow not found', workflowId, undefined);
+      // gRPC INVALID_ARGUMENT (3): most likely a page token that is not Temporal's.
+      if (code === 3 && pageToken) throw new InvalidPageTokenError();
+      throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.client.workflowService.getSystemInfo({});
+  }
+
+  private handle(accountId: string): WorkflowHandle<AccountWorkflow> {
+    return this.client.workflow.getHandle<AccountWorkflow>(accountWorkflowId(accountId));
+  }
+
+  /**
+   * Runs an update. An update sent to a workflow that has ended fails as "not found"; when the
+   * workflow does exist, that means the account is closed, and it is refused as such.
+   */
+  private async update(
+    accountId: string,
+    send: (handle: WorkflowHandle<AccountWorkflow>) => Promise<CommandResult>,
+  ): Promise<CommandResult> {
+    const handle = this.handle(accountId);
+    try {
+      return await send(handle);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      const description = await handle.describe().catch(() => null);
+      if (description === null || description.status.name === 'RUNNING') throw error;
+      throw new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        ApplicationFailure.create({
+          type: 'ACCOUNT_CLOSED',
+          message: 'The account has ended; nothing more can be changed or charged.',
+          nonRetryable: true,
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,136 @@
+/** A fake account gateway: records what the API asked of the workflow, answers as told. */
+import {
+  ApplicationFailure,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import type { AccountGateway, HistoryPage } from '../../../api/gateway';
+import type {
+  AccountView,
+  AccountWorkflowInput,
+  CommandResult,
+  PaymentMethodUpdateInput,
+  RefusalType,
+} from '../../../workflows/messages';
+
+export function accountView(accountId: string, overrides: Partial<AccountView> = {}): AccountView {
+  return {
+    accountId,
+    status: 'trialing',
+    suspensionReason: null,
+    planId: 'team',
+    planName: 'Team',
+    seats: 3,
+    cycle: 'monthly',
+    periodPrice: { amount: 5700, currency: 'USD' },
+    trialEndsAt: '2026-12-06T10:00:00.000Z',
+    currentPeriod: null,
+    nextDeadline: {
+      at: '2026-12-06T10:00:00.000Z',
+      action: 'end_trial',
+      description: 'The trial ends; without a payment method the account is suspended (PAY-1b).',
+    },
+    hasPaymentMethod: false,
+    pendingCancellationAt: null,
+    cancelledAt: null,
+    ...overrides,
+  };
+}
+
+/** What the Temporal client throws when the workflow refuses an update. */
+export function refusal(
+  type: RefusalType,
+  message = `refused: ${type}`,
+): WorkflowUpdateFailedError {
+  return new WorkflowUpdateFailedError(
+    'Workflow Update failed',
+    ApplicationFailure.create({ type, message, nonRetryable: true }),
+  );
+}
+
+export function notFound(accountId: string): WorkflowNotFoundError {
+  return new WorkflowNotFoundError('Workflow not found', `account:${accountId}`, undefined);
+}
+
+export interface FakeGateway extends AccountGateway {
+  openAccount: jest.Mock<Promise<void>, [AccountWorkflowInput]>;
+  attachPaymentMethod: jest.Mock<
+    Promise<CommandResult>,
+    [string, PaymentMethodUpdateInput, string]
+  >;
+  stopAccount: jest.Mock<Promise<CommandResult>, [string, string]>;
+  requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
+  state: jest.Mock<Promise<AccountView>, [string]>;
+  history: jest.Mock<Promise<HistoryPage>, [string, Uint8Array | null]>;
+  ping: jest.Mock<Promise<void>, []>;
+  /** Every call, in order, as [method, ...args]. */
+  readonly calls: () => [string, ...unknown[]][];
+}
+
+/** A gateway whose workflow accepts everything, as a healthy account in its trial would. */
+export function fakeGateway(): FakeGateway {
+  const gateway = {
+    openAccount: jest.fn<Promise<void>, [AccountWorkflowInput]>(() => Promise.resolve()),
+    attachPaymentMethod: jest.fn<
+      Promise<CommandResult>,
+      [string, PaymentMethodUpdateInput, string]
+    >((accountId) =>
+      Promise.resolve({
+        account: accountView(accountId, {
+          status: 'active',
+          hasPaymentMethod: true,
+          trialEndsAt: null,
+          currentPeriod: { start: '2026-11-22T10:00:00.000Z', end: '2026-12-22T10:00:00.000Z' },
+          nextDeadline: {
+            at: '2026-12-22T10:00:00.000Z',
+            action: 'renew',
+            description: 'The next period starts and is charged in advance (PAY-1d).',
+          },
+        }),
+        charged: [{ invoiceId: `${accountId}-0001`, amount: { amount: 5700, currency: 'USD' } }],
+      }),
+    ),
+    stopAccount: jest.fn<Promise<CommandResult>, [string, string]>((accountId) =>
+      Promise.resolve({
+        account: accountView(accountId, {
+          status: 'cancelled',
+          trialEndsAt: null,
+          nextDeadline: null,
+          cancelledAt: '2026-11-22T10:00:00.000Z',
+        }),
+        charged: [],
+      }),
+    ),
+    requestCancellation: jest.fn<Promise<CommandResult>, [string, string]>((accountId) =>
+      Promise.resolve({
+        account: accountView(accountId, {
+          pendingCancellationAt: '2026-11-24T23:59:59.999Z',
+          nextDeadline: {
+            at: '2026-11-24T23:59:59.999Z',
+            action: 'cancel',
+            description: 'The cancellation filed with support takes effect (CAN-1).',
+          },
+        }),
+        charged: [],
+      }),
+    ),
+    state: jest.fn<Promise<AccountView>, [string]>((accountId) =>
+      Promise.resolve(accountView(accountId)),
+    ),
+    history: jest.fn<Promise<HistoryPage>, [string, Uint8Array | null]>(() =>
+      Promise.resolve({ events: [], nextPageToken: null }),
+    ),
+    ping: jest.fn<Promise<void>, []>(() => Promise.resolve()),
+  };
+  const calls = (): [string, ...unknown[]][] =>
+    Object.entries(gateway)
+      .flatMap(([name, mock]) =>
+        mock.mock.calls.map((args, index) => ({
+          order: mock.mock.invocationCallOrder[index] ?? 0,
+          call: [name, ...(args as unknown[])] as [string, ...unknown[]],
+        })),
+      )
+      .sort((a, b) => a.order - b.order)
+      .map(({ call }) => call);
+  return { ...gateway, calls };
+}
