@@ -4,8 +4,10 @@
  * from the workflow's key, so a retried activity gets the first attempt's result.
  *
  * Errors are classified here, once: declines and refused requests are business outcomes
- * (non-retryable `ApplicationFailure`s with a type); rate limits, network failures and
- * processor outages are rethrown as they are, for Temporal to retry.
+ * (non-retryable `ApplicationFailure`s: PAYMENT_METHOD_REJECTED from attachPaymentMethod,
+ * CARD_DECLINED from chargeInvoice); rate limits, network failures, processor outages and
+ * configuration errors (authentication, idempotency) are rethrown as they are, for Temporal to
+ * retry.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -164,11 +166,19 @@ function classified(error: unknown, operation: 'attach' | 'charge', log: Logger)
         { ...codes, param: error.param ?? null, operation },
         'request refused by the processor',
       );
-      return failure(
-        'PAYMENT_METHOD_REJECTED',
-        `The payment processor refused the payment method: ${error.message}`,
-        codes,
-      );
+      // On attach the token is refused; on a charge the payment cannot be made with this
+      // customer and payment method, which the workflow handles as any other decline.
+      return operation === 'attach'
+        ? failure(
+            'PAYMENT_METHOD_REJECTED',
+            `The payment processor refused the payment method: ${error.message}`,
+            codes,
+          )
+        : failure(
+            'CARD_DECLINED',
+            `The payment processor refused the charge: ${error.message}`,
+            codes,
+          );
     default:
       // Rate limits, connection errors, processor 5xx, authentication and idempotency errors:
       // nothing the customer did, and a later attempt can succeed.

@@ -242,6 +242,19 @@ describe('error classification (a Stripe double under the test’s control)', ()
     );
   });
 
+  test('PAY-13: a charge Stripe refuses as invalid (payment method gone) is a non-retryable CARD_DECLINED', async () => {
+    double.respond(() =>
+      stripeError(400, {
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        param: 'payment_method',
+        message: "No such PaymentMethod: 'pm_errors'",
+      }),
+    );
+    const failure = expectNonRetryable(await failureOf(charge()), 'CARD_DECLINED');
+    expect(failure.message).toMatch(/refused the charge: No such PaymentMethod/);
+  });
+
   test('a processor outage (500) is rethrown for Temporal to retry', async () => {
     double.respond(() => stripeError(500, { type: 'api_error', message: 'Something went wrong.' }));
     expectRetryable(await failureOf(charge()), 'StripeAPIError');
