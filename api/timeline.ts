@@ -69,6 +69,9 @@ export interface RawHistoryEvent {
       readonly failure?: FailureInfo | null;
     } | null;
   } | null;
+  /** Workflow-task bookkeeping: not shown, but a completed task closes a batch of commands. */
+  readonly workflowTaskScheduledEventAttributes?: object | null;
+  readonly workflowTaskStartedEventAttributes?: object | null;
   readonly workflowTaskCompletedEventAttributes?: object | null;
   readonly workflowTaskFailedEventAttributes?: object | null;
   readonly timerStartedEventAttributes?: {
@@ -287,7 +290,9 @@ export function buildTimeline(events: readonly RawHistoryEvent[]): TimelineEntry
     };
 
     if (event.workflowTaskCompletedEventAttributes) {
-      taskCause = wakers.length > 0 ? wakers.join('; ') : taskCause;
+      // A task with no waking event was asked for by an update (accepted just below) or by
+      // the workflow itself; the cause is unknown until an update says otherwise.
+      taskCause = wakers.length > 0 ? wakers.join('; ') : null;
       wakers = [];
       continue;
     }
