@@ -51,7 +51,11 @@ function expectProblem(
 ): void {
   expect(response.statusCode).toBe(status);
   expect(response.headers['content-type']).toMatch(PROBLEM_CONTENT_TYPE);
-  expect(response.json()).toMatchObject({ status, code, type: expect.stringMatching(/^urn:/) });
+  expect(response.json()).toMatchObject({
+    status,
+    code,
+    type: expect.stringMatching(/^urn:/) as unknown,
+  });
 }
 
 describe('POST /v1/accounts/:accountId/payment-method', () => {
