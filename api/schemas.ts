@@ -125,10 +125,15 @@ export const ProblemSchema = Type.Object(
   { description: 'RFC 9457 problem details (application/problem+json)' },
 );
 
-/** Problem responses for the given statuses, for the OpenAPI document. */
-export function problems(...statuses: number[]): Record<number, typeof ProblemSchema> {
-  const all = new Set([400, 401, 403, 429, 500, ...statuses]);
-  return Object.fromEntries([...all].map((status) => [status, ProblemSchema]));
+const problemResponse = {
+  description: 'A problem document (RFC 9457); `code` says which, `clause` which rule refused',
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+};
+
+/** Problem responses for the given statuses (and those every route can give). */
+export function problems(...statuses: number[]): Record<number, typeof problemResponse> {
+  const all = new Set([400, 401, 403, 429, 500, 503, ...statuses]);
+  return Object.fromEntries([...all].map((status) => [status, problemResponse]));
 }
 
 export const AccountRowSchema = Type.Object({

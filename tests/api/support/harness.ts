@@ -6,7 +6,7 @@ import './esm';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import pino from 'pino';
-import { buildApp, type ApiApp } from '../../../api/app';
+import { buildApp, type ApiApp, type AppDeps } from '../../../api/app';
 import { fileCatalog } from '../../../api/catalog';
 import { generateKey, keyDigestHex } from '../../../api/keys';
 import { PgStore } from '../../../api/store';
@@ -20,6 +20,8 @@ export type StaffRole = Exclude<ApiRole, 'owner'>;
 
 export interface Harness {
   readonly app: ApiApp;
+  /** What `app` was built from, to build another one. */
+  readonly deps: AppDeps;
   readonly gateway: FakeGateway;
   readonly store: PgStore;
   readonly pool: pg.Pool;
@@ -75,7 +77,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   );
   const gateway = fakeGateway();
   const store = new PgStore(pool);
-  const app = buildApp({
+  const deps: AppDeps = {
     config: {
       temporal: {
         address: '127.0.0.1:7233',
@@ -95,10 +97,12 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     store,
     catalog: fileCatalog(),
     logger,
-  });
+  };
+  const app = buildApp(deps);
   await app.ready();
   return {
     app,
+    deps,
     gateway,
     store,
     pool,
