@@ -45,7 +45,12 @@ const store = proxyActivities<BillingActivities>({
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    nonRetryableErrorTypes: ['UNKNOWN_PLAN', 'CURRENCY_NOT_OFFERED'],
+    nonRetryableErrorTypes: [
+      'UNKNOWN_PLAN',
+      'CURRENCY_NOT_OFFERED',
+      'CONTACT_NOT_FOUND',
+      'EMAIL_DATA_MISSING',
+    ],
   },
 });
 
@@ -53,17 +58,15 @@ const store = proxyActivities<BillingActivities>({
  * Money movements: retried with backoff on infrastructure errors (safe, because each carries
  * an idempotency key), never on a decline, which is a business outcome.
  */
-const payments = proxyActivities<Pick<BillingActivities, 'attachPaymentMethod' | 'chargeInvoice'>>(
-  {
-    startToCloseTimeout: '1 minute',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '10 minutes',
-      nonRetryableErrorTypes: ['CARD_DECLINED', 'PAYMENT_METHOD_REJECTED'],
-    },
+const payments = proxyActivities<Pick<BillingActivities, 'attachPaymentMethod' | 'chargeInvoice'>>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    nonRetryableErrorTypes: ['CARD_DECLINED', 'PAYMENT_METHOD_REJECTED'],
   },
-);
+});
 
 /** What continue-as-new carries into the next run. */
 export interface AccountCarryOver {
@@ -168,8 +171,7 @@ export async function accountWorkflow(
       });
       return;
     }
-    const charged: { invoiceId: string; amount: CommandResult['charged'][number]['amount'] }[] =
-      [];
+    const charged: { invoiceId: string; amount: CommandResult['charged'][number]['amount'] }[] = [];
     let failure: Outcome | null = null;
     const queue: AccountInput[] = [command.input];
     while (queue.length > 0) {
@@ -243,13 +245,23 @@ export async function accountWorkflow(
         return { kind: 'charge_succeeded', invoiceId: effect.invoice.invoiceId, paymentId };
       }
       case 'send_email':
-        await store.sendEmail({
-          accountId: state.accountId,
-          template: effect.template,
-          idempotencyKey: effect.idempotencyKey,
-          ...(effect.invoiceId === undefined ? {} : { invoiceId: effect.invoiceId }),
-          ...(effect.effectiveAt === undefined ? {} : { effectiveAt: effect.effectiveAt }),
-        });
+        try {
+          await store.sendEmail({
+            accountId: state.accountId,
+            template: effect.template,
+            idempotencyKey: effect.idempotencyKey,
+            ...(effect.invoiceId === undefined ? {} : { invoiceId: effect.invoiceId }),
+            ...(effect.effectiveAt === undefined ? {} : { effectiveAt: effect.effectiveAt }),
+          });
+        } catch (error) {
+          // An email that can never be sent (no contact on file) must not end the account's life.
+          if (!(error instanceof ActivityFailure)) throw error;
+          log.warn('Email not sent', {
+            template: effect.template,
+            idempotencyKey: effect.idempotencyKey,
+            reason: error.cause?.message ?? error.message,
+          });
+        }
         return null;
     }
   }

@@ -236,8 +236,9 @@ function onDeadline(state: AccountState, now: number): Decision {
       return startCharge(state, billing.anchor, billing.periodIndex + 1, 1);
     }
     case 'cancel':
+      // Effective as of its deadline, however late the timer that noticed it fired.
       return {
-        state: cancelled(state, now),
+        state: cancelled(state, due.at),
         effects: [email(state, 'account_cancelled', 'cancelled')],
       };
   }

@@ -1,0 +1,63 @@
+/** Activities for workflow tests: typed from the contract, recording what the workflow asked. */
+import { ApplicationFailure } from '@temporalio/common';
+import type { BillingActivities } from '../../activities/contract';
+import type { PlanTerms } from '../../workflows/policy/catalog';
+
+export const teamPlan: PlanTerms = {
+  planId: 'team',
+  name: 'Team',
+  currency: 'USD',
+  seatPrice: { monthly: 1900, annual: 18000 },
+  trialDays: 14,
+  minSeats: 1,
+  maxSeats: 50,
+};
+
+/** A payment method id for which every charge is declined. */
+export const DECLINING_CARD = 'pm_card_chargeDeclined';
+
+type ChargeInput = Parameters<BillingActivities['chargeInvoice']>[0];
+type EmailInput = Parameters<BillingActivities['sendEmail']>[0];
+
+export interface FakeActivities extends BillingActivities {
+  readonly charges: ChargeInput[];
+  readonly emails: EmailInput[];
+  readonly recorded: string[];
+}
+
+export function fakeActivities(): FakeActivities {
+  const charges: ChargeInput[] = [];
+  const emails: EmailInput[] = [];
+  const recorded: string[] = [];
+  return {
+    charges,
+    emails,
+    recorded,
+    loadPlan: ({ planId, currency }) => Promise.resolve({ ...teamPlan, planId, currency }),
+    loadHolidays: () => Promise.resolve([]),
+    attachPaymentMethod: ({ accountId, paymentMethodId }) =>
+      Promise.resolve({ customerId: `cus_${accountId}`, paymentMethodId }),
+    chargeInvoice: (input) => {
+      if (input.paymentMethodId === DECLINING_CARD) {
+        return Promise.reject(
+          ApplicationFailure.create({
+            type: 'CARD_DECLINED',
+            message: 'Your card was declined.',
+            nonRetryable: true,
+          }),
+        );
+      }
+      charges.push(input);
+      return Promise.resolve({ paymentId: `pi_${charges.length}` });
+    },
+    recordPaidInvoice: ({ invoice }) => {
+      recorded.push(invoice.invoiceId);
+      return Promise.resolve({ number: `2026-${String(recorded.length).padStart(6, '0')}` });
+    },
+    sendEmail: (input) => {
+      emails.push(input);
+      return Promise.resolve({ messageId: `<${input.idempotencyKey}@test>` });
+    },
+    publishAccount: () => Promise.resolve(),
+  };
+}
