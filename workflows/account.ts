@@ -24,6 +24,7 @@ import {
   stopAccountUpdate,
   type AccountWorkflowInput,
   type CommandResult,
+  type PaymentMethodUpdateInput,
   type RefusalType,
 } from './messages';
 import {
@@ -138,7 +139,7 @@ export async function accountWorkflow(
     attachPaymentMethodUpdate,
     ({ paymentMethodId }) => submit({ kind: 'payment_method_submitted', paymentMethodId }),
     {
-      validator: ({ paymentMethodId }) =>
+      validator: ({ paymentMethodId }: PaymentMethodUpdateInput) =>
         validate({ kind: 'payment_method_submitted', paymentMethodId }),
     },
   );
