@@ -75,10 +75,25 @@ export function isEmail(value: string): boolean {
   );
 }
 
+/** Control characters (C0, DEL, C1) and UTF-16 halves without their other half. */
+const NOT_TEXT =
+  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * One line of text as people write it: well-formed Unicode without control characters.
+ * (Postgres refuses NUL in text, and a half surrogate would be stored as something else.)
+ */
+export function isSingleLineText(value: string): boolean {
+  return !NOT_TEXT.test(value);
+}
+
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
 export function registerFormats(): void {
   if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', isEmail);
+  if (!FormatRegistry.Has('single-line-text')) {
+    FormatRegistry.Set('single-line-text', isSingleLineText);
+  }
   if (!FormatRegistry.Has('date-time')) {
     FormatRegistry.Set(
       'date-time',

@@ -88,7 +88,7 @@ export function decodeCursor(token: string): AccountCursor {
       /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(parsed[0]) &&
       !Number.isNaN(Date.parse(parsed[0])) &&
       typeof parsed[1] === 'string' &&
-      parsed[1].length <= 200
+      /^[A-Za-z0-9_-]{1,200}$/.test(parsed[1])
     ) {
       return { createdAt: parsed[0], accountId: parsed[1] };
     }

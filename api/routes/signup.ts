@@ -30,14 +30,19 @@ export const SignupBody = Type.Object(
       minLength: 1,
       maxLength: 200,
       pattern: '\\S',
-      description: 'Legal full name (ACCT-1)',
+      format: 'single-line-text',
+      description: 'Legal full name (ACCT-1): one line of text, no control characters',
     }),
     email: Type.String({ format: 'email', maxLength: 254 }),
     ageConfirmed: Type.Literal(true, {
       description: 'The person confirms being 18 or older (ACCT-1)',
     }),
-    planId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
-    seats: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    planId: Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+      description: 'A plan of the catalog',
+      examples: ['free', 'team', 'business', 'all-inclusive'],
+    }),
+    seats: Type.Integer({ minimum: 1, maximum: 100_000, examples: [1, 3, 10] }),
     cycle: Cycle,
     currency: Currency,
     language: Type.Optional(

@@ -110,6 +110,8 @@ describe('GET /v1/ops/accounts', () => {
       'abc',
       Buffer.from('["yesterday","acc_1"]').toString('base64url'),
       Buffer.from('{"a":1}').toString('base64url'),
+      Buffer.from('["2026-11-22T10:00:00.000000Z","acc\u0000"]').toString('base64url'),
+      Buffer.from('["2026-13-45T10:00:00Z","acc_1"]').toString('base64url'),
     ]) {
       const response = await get(`/v1/ops/accounts?cursor=${cursor}`);
       expect(response.statusCode).toBe(400);

@@ -344,3 +344,52 @@ describe('ACCT-1: signups are rate-limited per client', () => {
     expect((await from('203.0.113.9')).statusCode).toBe(201);
   });
 });
+
+describe('ACCT-1: names are one line of text', () => {
+  let t: Harness;
+
+  beforeAll(async () => {
+    t = await createHarness();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it.each([
+    ['a NUL character', 'Ada\u0000Lovelace'],
+    ['a line break', 'Ada\nLovelace'],
+    ['a half surrogate', 'Ada \ud800'],
+    ['a C1 control character', 'Ada\u0085Lovelace'],
+  ])(
+    'ACCT-1: a full name with %s is refused with 400 FULL_NAME_REQUIRED',
+    async (_name, fullName) => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/signups',
+        headers: { ...bearer(t.keys.signup), 'content-type': 'application/json' },
+        payload: JSON.stringify(signupBody({ fullName })),
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'FULL_NAME_REQUIRED', clause: 'ACCT-1' });
+    },
+  );
+
+  it('ACCT-1: names in any script, with accents and emoji, are accepted', async () => {
+    for (const fullName of [
+      'Žemyna Šimkutė',
+      'Ștefan Năstase',
+      'Анна Иванова',
+      '李小龍',
+      'Zoë 🙂 Ng',
+    ]) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/signups',
+        headers: bearer(t.keys.signup),
+        payload: signupBody({ fullName }),
+      });
+      expect(response.statusCode).toBe(201);
+    }
+  });
+});
