@@ -2,13 +2,36 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
-  'assert', 'buffer', 'child_process', 'crypto', 'dns', 'events', 'fs', 'fs/promises', 'http',
-  'https', 'net', 'os', 'path', 'process', 'stream', 'timers', 'tls', 'url', 'util', 'worker_threads',
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'net',
+  'os',
+  'path',
+  'process',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'worker_threads',
   'zlib',
 ];
 const bannedInWorkflows = [
   ...nodeBuiltins.flatMap((name) => [name, `node:${name}`]),
-  'pg', 'stripe', 'fastify', 'pino', 'nodemailer', 'smtp-server',
+  'pg',
+  'stripe',
+  'fastify',
+  'pino',
+  'nodemailer',
+  'smtp-server',
 ];
 
 export default tseslint.config(
@@ -45,7 +68,10 @@ export default tseslint.config(
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
+      ],
     },
   },
   {
@@ -54,18 +80,34 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...bannedInWorkflows, '@temporalio/workflow', '@temporalio/common'].map((name) => ({
-            name,
-            message: 'Policy is pure: no Temporal, no I/O.',
-          })),
-          patterns: [{ group: ['**/infra/**', '**/activities/**', '**/api/**', '../*'], message: 'Policy imports only policy.' }],
+          paths: [...bannedInWorkflows, '@temporalio/workflow', '@temporalio/common'].map(
+            (name) => ({
+              name,
+              message: 'Policy is pure: no Temporal, no I/O.',
+            }),
+          ),
+          patterns: [
+            {
+              group: ['**/infra/**', '**/activities/**', '**/api/**', '../*'],
+              message: 'Policy imports only policy.',
+            },
+          ],
         },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'Policy takes now as a parameter.' },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Policy takes now as a parameter.' },
-        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'Policy is deterministic.' },
+        {
+          selector: "MemberExpression[object.name='Date'][property.name='now']",
+          message: 'Policy takes now as a parameter.',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Policy takes now as a parameter.',
+        },
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: 'Policy is deterministic.',
+        },
       ],
     },
   },
