@@ -75,16 +75,23 @@ export function isEmail(value: string): boolean {
   );
 }
 
-/** Control characters (C0, DEL, C1) and UTF-16 halves without their other half. */
-const NOT_TEXT =
-  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 /**
- * One line of text as people write it: well-formed Unicode without control characters.
- * (Postgres refuses NUL in text, and a half surrogate would be stored as something else.)
+ * One line of text as people write it: well-formed Unicode without control characters (C0,
+ * DEL, C1). Postgres refuses NUL in text, and half a surrogate pair would be stored as
+ * something else than what was sent.
  */
 export function isSingleLineText(value: string): boolean {
-  return !NOT_TEXT.test(value);
+  for (let index = 0; index < value.length; index += 1) {
+    const code = value.charCodeAt(index);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;
+    if (code >= 0xdc00 && code <= 0xdfff) return false;
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = value.charCodeAt(index + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      index += 1;
+    }
+  }
+  return true;
 }
 
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;

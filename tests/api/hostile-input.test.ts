@@ -361,7 +361,7 @@ describe('hostile input generated from the OpenAPI document', () => {
             response.statusCode,
             (counts.byStatus.get(response.statusCode) ?? 0) + 1,
           );
-          const where = `${request.method ?? 'GET'} ${String(request.url)} -> ${response.statusCode} ${response.body.slice(0, 300)}`;
+          const where = `${request.method ?? 'GET'} ${typeof request.url === 'string' ? request.url : JSON.stringify(request.url)} -> ${response.statusCode} ${response.body.slice(0, 300)}`;
           expect({ where, status: response.statusCode < 500 }).toEqual({ where, status: true });
           if (response.statusCode >= 400) {
             expect({ where, type: response.headers['content-type'] }).toEqual({
