@@ -149,9 +149,9 @@ test('PAY-1a PAY-1c PAY-7 CAN-2: signup, card, invoice, receipt and Stop Account
     'SELECT number, total, status FROM invoices WHERE account_id = $1',
     [accountId],
   );
-  expect(invoices.rows).toEqual([
-    { number: expect.stringMatching(/^\d{4}-\d{6}$/), total: '3400', status: 'paid' },
-  ]);
+  expect(invoices.rows).toHaveLength(1);
+  expect(invoices.rows[0]).toMatchObject({ total: '3400', status: 'paid' });
+  expect(invoices.rows[0].number).toMatch(/^\d{4}-\d{6}$/);
   const payments = await pool.query(
     'SELECT amount FROM payments JOIN invoices USING (invoice_id) WHERE account_id = $1',
     [accountId],
