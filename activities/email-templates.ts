@@ -36,6 +36,14 @@ interface Texts {
   };
   readonly trial_expired: { readonly subject: string; readonly body: string };
   readonly payment_failed: { readonly subject: string; readonly body: string };
+  readonly payment_retrying: {
+    readonly subject: string;
+    readonly body: (suspendAt: string) => string;
+  };
+  readonly payment_failed_final_warning: {
+    readonly subject: string;
+    readonly body: (suspendAt: string) => string;
+  };
   readonly account_stopped: { readonly subject: string; readonly body: string };
   readonly cancellation_confirmed: {
     readonly subject: string;
@@ -63,6 +71,16 @@ const texts: Record<Language, Texts> = {
     payment_failed: {
       subject: 'Your payment failed',
       body: 'We could not charge your payment method, so the account is suspended. Add a new payment method to pay what is due and reactivate it.',
+    },
+    payment_retrying: {
+      subject: 'Your payment failed: we will try again',
+      body: (at) =>
+        `We could not charge your payment method for the new period. We will try again over the next days; if it is still unpaid on ${at}, the account will be suspended. You can add a new payment method at any time to pay now.`,
+    },
+    payment_failed_final_warning: {
+      subject: 'Last reminder: your account will be suspended',
+      body: (at) =>
+        `Your payment is still failing. We will make a last attempt on ${at}; if it fails, the account will be suspended. Add a new payment method now to avoid this.`,
     },
     account_stopped: {
       subject: 'Your account has been stopped',
@@ -97,6 +115,16 @@ const texts: Record<Language, Texts> = {
       subject: 'Mokėjimas nepavyko',
       body: 'Nepavyko nuskaičiuoti mokėjimo jūsų mokėjimo būdu, todėl paskyra sustabdyta. Pridėkite naują mokėjimo būdą, kad sumokėtumėte mokėtiną sumą ir vėl aktyvuotumėte paskyrą.',
     },
+    payment_retrying: {
+      subject: 'Mokėjimas nepavyko: bandysime dar kartą',
+      body: (at) =>
+        `Nepavyko nuskaičiuoti mokėjimo už naują laikotarpį. Per kelias ateinančias dienas bandysime dar kartą; jei ${at} mokėjimas vis dar nebus gautas, paskyra bus sustabdyta. Bet kada galite pridėti naują mokėjimo būdą ir sumokėti dabar.`,
+    },
+    payment_failed_final_warning: {
+      subject: 'Paskutinis priminimas: paskyra bus sustabdyta',
+      body: (at) =>
+        `Mokėjimas vis dar nepavyksta. Paskutinį kartą bandysime ${at}; jei nepavyks, paskyra bus sustabdyta. Pridėkite naują mokėjimo būdą dabar, kad to išvengtumėte.`,
+    },
     account_stopped: {
       subject: 'Jūsų paskyra sustabdyta',
       body: 'Jūsų prašymu paskyra sustabdyta ir dabar yra atšaukta. Daugiau mokesčių nebus imama.',
@@ -128,6 +156,16 @@ const texts: Record<Language, Texts> = {
     payment_failed: {
       subject: 'Plata nu a reușit',
       body: 'Nu am putut încasa plata prin metoda dumneavoastră de plată, așa că contul a fost suspendat. Adăugați o nouă metodă de plată pentru a achita suma datorată și a reactiva contul.',
+    },
+    payment_retrying: {
+      subject: 'Plata nu a reușit: vom încerca din nou',
+      body: (at) =>
+        `Nu am putut încasa plata pentru noua perioadă. Vom încerca din nou în zilele următoare; dacă suma nu este achitată până la ${at}, contul va fi suspendat. Puteți adăuga oricând o nouă metodă de plată pentru a plăti acum.`,
+    },
+    payment_failed_final_warning: {
+      subject: 'Ultimul memento: contul va fi suspendat',
+      body: (at) =>
+        `Plata nu reușește în continuare. Vom face o ultimă încercare la ${at}; dacă nu reușește, contul va fi suspendat. Adăugați acum o nouă metodă de plată pentru a evita acest lucru.`,
     },
     account_stopped: {
       subject: 'Contul dumneavoastră a fost oprit',
@@ -181,6 +219,13 @@ export function renderEmail(
       }
       const body = t.cancellation_confirmed.body(formatInstant(data.effectiveAt));
       return letter(t.cancellation_confirmed.subject, body);
+    }
+    case 'payment_retrying':
+    case 'payment_failed_final_warning': {
+      if (data.effectiveAt === undefined) {
+        throw new EmailDataMissingError('A payment reminder needs the suspension time.');
+      }
+      return letter(t[template].subject, t[template].body(formatInstant(data.effectiveAt)));
     }
     case 'trial_expired':
     case 'payment_failed':

@@ -32,6 +32,18 @@ export const routes = {
     roles: ['owner'],
     ownAccountOnly: true,
   },
+  'owner.changePlan': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/plan-change',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
+  'owner.previewPlanChange': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/plan-change/preview',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
   'owner.get': {
     method: 'GET',
     url: '/v1/accounts/:accountId',

@@ -68,6 +68,16 @@ export const errorCodes = {
     title: 'A charge for this account is in progress; try again in a moment',
   },
   CARD_DECLINED: { status: 402, title: 'The payment method was declined' },
+  ACCOUNT_SUSPENDED: {
+    status: 409,
+    title: 'The account is suspended; attach a payment method first',
+  },
+  CONFIRMATION_REQUIRED: {
+    status: 409,
+    title: 'This change loses seats in use; confirm what is lost to go ahead',
+    clause: 'PAY-4',
+  },
+  NO_CHANGE: { status: 409, title: 'The requested terms are the current terms' },
   PAYMENT_METHOD_REJECTED: {
     status: 422,
     title: 'The payment processor did not accept this payment method',

@@ -9,6 +9,9 @@
 import type {
   AccountView,
   AccountWorkflowInput,
+  ChangePlanInput,
+  ChangeQuote,
+  ChangeResult,
   CommandResult,
   PaymentMethodUpdateInput,
 } from '../workflows/messages';
@@ -39,6 +42,10 @@ export interface AccountGateway {
   ): Promise<CommandResult>;
   stopAccount(accountId: string, requestKey: string): Promise<CommandResult>;
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult>;
+  /** Changes plan, seats or cycle (PAY-2a, PAY-2b, PAY-3, PAY-4). */
+  changePlan(accountId: string, input: ChangePlanInput, requestKey: string): Promise<ChangeResult>;
+  /** What `changePlan` would do now; changes and charges nothing. */
+  previewChange(accountId: string, input: ChangePlanInput): Promise<ChangeQuote>;
   state(accountId: string): Promise<AccountView>;
   /** One page of the account workflow's history (of its current run). */
   history(accountId: string, pageToken: Uint8Array | null): Promise<HistoryPage>;

@@ -3,7 +3,7 @@
  * The OpenAPI document is generated from these.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { AccountView, CommandResult } from '../workflows/messages';
+import type { AccountView, ChangeQuote, ChangeResult, CommandResult } from '../workflows/messages';
 import { errorCodes } from './errors';
 import { activityCategories, timelineKinds } from './timeline';
 
@@ -71,13 +71,21 @@ export const AccountViewSchema = Type.Object(
     nextDeadline: Nullable(
       Type.Object({
         at: Instant,
-        action: literals(['end_trial', 'renew', 'cancel']),
+        action: literals(['end_trial', 'renew', 'retry_payment', 'cancel']),
         description: Type.String(),
       }),
     ),
     hasPaymentMethod: Type.Boolean(),
     pendingCancellationAt: Nullable(Instant),
     cancelledAt: Nullable(Instant),
+    pendingChange: Nullable(
+      Type.Object(
+        { planId: Type.String(), seats: Type.Integer(), cycle: Cycle, periodPrice: Money },
+        { description: 'Terms that take effect at the next renewal (PAY-3)' },
+      ),
+    ),
+    seatsInUse: Type.Integer({ description: 'Agent seats in use, as reported (PAY-4)' }),
+    paymentFailedAt: Nullable(Instant),
   },
   { description: 'The account as its workflow sees it now' },
 );
@@ -95,6 +103,39 @@ export const CommandResultSchema = Type.Object(
   { description: 'What an accepted command did: the account afterwards and what was charged' },
 );
 
+export const ChangeQuoteSchema = Type.Object(
+  {
+    kind: literals([
+      'trial_change',
+      'upgrade_prorated',
+      'upgrade_next_renewal',
+      'downgrade',
+      'switch_to_annual',
+      'switch_to_monthly',
+      'cancel_pending_change',
+    ]),
+    effective: literals(['now', 'next_renewal']),
+    clause: Type.String(),
+    explanation: Type.String(),
+    chargeNow: Money,
+    nextInvoice: Nullable(Type.Object({ at: Instant, amount: Money })),
+  },
+  { description: 'What a plan, seat or cycle change does: charged now and the next invoice' },
+);
+
+export const ChangeResultSchema = Type.Object(
+  {
+    account: AccountViewSchema,
+    charged: Type.Array(Type.Object({ invoiceId: Type.String(), amount: Money })),
+    change: ChangeQuoteSchema,
+  },
+  { description: 'An accepted change: the account afterwards, what was charged, what it means' },
+);
+
+export function changeResult(result: ChangeResult): Static<typeof ChangeResultSchema> {
+  return { account: result.account, charged: [...result.charged], change: result.change };
+}
+
 /** The schemas describe exactly the workflow's types: a change there fails the type check here. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Writable<T> = T extends readonly (infer U)[]
@@ -106,6 +147,8 @@ const viewMatches: Same<Static<typeof AccountViewSchema>, Writable<AccountView>>
 const resultMatches: Same<Static<typeof CommandResultSchema>, Writable<CommandResult>> = true;
 void viewMatches;
 void resultMatches;
+const quoteMatches: Same<Static<typeof ChangeQuoteSchema>, Writable<ChangeQuote>> = true;
+void quoteMatches;
 
 export const ProblemSchema = Type.Object(
   {

@@ -11,10 +11,15 @@ import { accountWorkflowId } from '../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
+  changePlanUpdate,
+  previewChangeUpdate,
   requestCancellationUpdate,
   stopAccountUpdate,
   type AccountView,
   type AccountWorkflowInput,
+  type ChangePlanInput,
+  type ChangeQuote,
+  type ChangeResult,
   type CommandResult,
   type PaymentMethodUpdateInput,
 } from '../workflows/messages';
@@ -72,6 +77,18 @@ export class TemporalAccountGateway implements AccountGateway {
     );
   }
 
+  changePlan(accountId: string, input: ChangePlanInput, requestKey: string): Promise<ChangeResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(changePlanUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  previewChange(accountId: string, input: ChangePlanInput): Promise<ChangeQuote> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(previewChangeUpdate, { args: [input] }),
+    );
+  }
+
   state(accountId: string): Promise<AccountView> {
     return this.handle(accountId).query(accountStateQuery);
   }
@@ -113,10 +130,10 @@ export class TemporalAccountGateway implements AccountGateway {
    * Runs an update. An update sent to a workflow that has ended fails as "not found"; when the
    * workflow does exist, that means the account is closed, and it is refused as such.
    */
-  private async update(
+  private async update<T>(
     accountId: string,
-    send: (handle: WorkflowHandle<AccountWorkflow>) => Promise<CommandResult>,
-  ): Promise<CommandResult> {
+    send: (handle: WorkflowHandle<AccountWorkflow>) => Promise<T>,
+  ): Promise<T> {
     const handle = this.handle(accountId);
     try {
       return await send(handle);

@@ -20,9 +20,15 @@ import type { BillingActivities } from '../activities/contract';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
+  changePlanUpdate,
+  previewChangeUpdate,
   requestCancellationUpdate,
+  seatsInUseSignal,
   stopAccountUpdate,
   type AccountWorkflowInput,
+  type ChangePlanInput,
+  type ChangeQuote,
+  type ChangeResult,
   type CommandResult,
   type PaymentMethodUpdateInput,
   type RefusalType,
@@ -38,6 +44,8 @@ import {
   type AccountState,
   type AccountView,
 } from './policy/account';
+import { decideChange, refuseChangeEarly, type PlanChangeRequest } from './policy/changes';
+import type { PlanTerms } from './policy/catalog';
 
 /** Reads and bookkeeping: quick, retried until they succeed. */
 const store = proxyActivities<BillingActivities>({
@@ -81,7 +89,7 @@ interface Command {
 }
 
 type Outcome =
-  | { readonly ok: true; readonly result: CommandResult }
+  | { readonly ok: true; readonly result: CommandResult & { readonly change?: ChangeQuote } }
   | { readonly ok: false; readonly type: RefusalType; readonly message: string };
 
 /** History length at which a run hands over to a fresh one even if the server has not asked. */
@@ -106,7 +114,9 @@ export async function accountWorkflow(
   const outcomes = new Map<number, Outcome>();
   let nextTicket = 0;
 
-  async function submit(command: AccountInput): Promise<CommandResult> {
+  async function submit(
+    command: AccountInput,
+  ): Promise<CommandResult & { readonly change?: ChangeQuote }> {
     const ticket = nextTicket++;
     inbox.push({ input: command, ticket });
     await condition(() => outcomes.has(ticket));
@@ -124,16 +134,67 @@ export async function accountWorkflow(
 
   function validate(command: AccountInput): void {
     const refusal = refuse(state, command);
-    if (refusal) {
-      throw ApplicationFailure.create({
-        type: refusal.code,
-        message: refusal.clause ? `${refusal.message} (${refusal.clause})` : refusal.message,
-        nonRetryable: true,
-      });
-    }
+    if (refusal) throw refusalFailure(refusal);
   }
 
   setHandler(accountStateQuery, () => viewAccount(state));
+
+  function validateChange(request: ChangePlanInput): void {
+    if (!Number.isSafeInteger(request.seats) || request.seats < 1) {
+      throw ApplicationFailure.create({
+        type: 'SEATS_OUT_OF_RANGE',
+        message: 'The number of seats must be a positive whole number.',
+        nonRetryable: true,
+      });
+    }
+    const refusal = refuseChangeEarly(state, request);
+    if (refusal) throw refusalFailure(refusal);
+  }
+
+  /** The new plan's terms from the catalog, in the account's currency (FREE-1: data). */
+  async function changeRequest(request: ChangePlanInput): Promise<PlanChangeRequest> {
+    let plan: PlanTerms;
+    try {
+      plan = await store.loadPlan({ planId: request.planId, currency: state.plan.currency });
+    } catch (error) {
+      throw catalogRefusal(error);
+    }
+    return {
+      plan,
+      seats: request.seats,
+      cycle: request.cycle,
+      ...(request.confirmSeatsRemoved === undefined
+        ? {}
+        : { confirmSeatsRemoved: request.confirmSeatsRemoved }),
+    };
+  }
+
+  setHandler(
+    changePlanUpdate,
+    async (request): Promise<ChangeResult> => {
+      const { change, ...result } = await submit({
+        kind: 'plan_change_requested',
+        request: await changeRequest(request),
+      });
+      if (!change) throw new Error('An accepted change always has its quote');
+      return { ...result, change };
+    },
+    { validator: validateChange },
+  );
+
+  setHandler(
+    previewChangeUpdate,
+    async (request): Promise<ChangeQuote> => {
+      const decision = decideChange(state, await changeRequest(request), Date.now());
+      if (!decision.ok) throw refusalFailure(decision.refusal);
+      return decision.quote;
+    },
+    { validator: validateChange },
+  );
+
+  setHandler(seatsInUseSignal, ({ seatsInUse }) => {
+    inbox.push({ input: { kind: 'seats_in_use_reported', seatsInUse } });
+  });
 
   setHandler(
     attachPaymentMethodUpdate,
@@ -168,11 +229,15 @@ export async function accountWorkflow(
       outcomes.set(command.ticket, {
         ok: false,
         type: refusal.code,
-        message: refusal.message,
+        message: refusal.clause ? `${refusal.message} (${refusal.clause})` : refusal.message,
       });
       return;
     }
     const charged: { invoiceId: string; amount: CommandResult['charged'][number]['amount'] }[] = [];
+    const quote =
+      command.input.kind === 'plan_change_requested'
+        ? decideChange(state, command.input.request, Date.now())
+        : null;
     let failure: Outcome | null = null;
     const queue: AccountInput[] = [command.input];
     while (queue.length > 0) {
@@ -198,7 +263,14 @@ export async function accountWorkflow(
     if (command.ticket !== undefined) {
       outcomes.set(
         command.ticket,
-        failure ?? { ok: true, result: { account: viewAccount(state), charged } },
+        failure ?? {
+          ok: true,
+          result: {
+            account: viewAccount(state),
+            charged,
+            ...(quote?.ok ? { change: quote.quote } : {}),
+          },
+        },
       );
     }
   }
@@ -300,6 +372,34 @@ export async function accountWorkflow(
   }
 
   return viewAccount(state);
+}
+
+function refusalFailure(refusal: {
+  readonly code: RefusalType;
+  readonly message: string;
+  readonly clause?: string;
+}): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: refusal.code,
+    message: refusal.clause ? `${refusal.message} (${refusal.clause})` : refusal.message,
+    nonRetryable: true,
+  });
+}
+
+/** A plan the catalog does not have (in this currency) refuses the change; anything else retries. */
+function catalogRefusal(error: unknown): unknown {
+  if (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    (error.cause.type === 'UNKNOWN_PLAN' || error.cause.type === 'CURRENCY_NOT_OFFERED')
+  ) {
+    return ApplicationFailure.create({
+      type: error.cause.type,
+      message: error.cause.message,
+      nonRetryable: true,
+    });
+  }
+  return error;
 }
 
 /** The business failure inside an activity failure, or the error itself if it is anything else. */

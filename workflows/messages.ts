@@ -2,7 +2,8 @@
  * Every signal, update and query of the account workflow, with its types.
  * Imported by the API as well, so it depends on nothing but @temporalio/workflow and types.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ChangeQuote } from './policy/changes';
 import type { AccountView } from './policy/account';
 import type { Cycle } from './policy/periods';
 import type { PlanTerms } from './policy/catalog';
@@ -28,12 +29,33 @@ export interface CommandResult {
   readonly charged: readonly { readonly invoiceId: string; readonly amount: Money }[];
 }
 
+/** A plan, seat or cycle change asked for by the owner (PAY-2a, PAY-2b, PAY-3, PAY-4). */
+export interface ChangePlanInput {
+  /** A plan id from the catalog; its terms are loaded by the workflow. */
+  readonly planId: string;
+  readonly seats: number;
+  readonly cycle: Cycle;
+  /** PAY-4: how many in-use seats the owner accepts to lose, when seats go below use. */
+  readonly confirmSeatsRemoved?: number;
+}
+
+/** An accepted change: the account afterwards, what was charged now, and what it means. */
+export interface ChangeResult extends CommandResult {
+  readonly change: ChangeQuote;
+}
+
 /** ApplicationFailure types thrown by updates that the API maps to 4xx responses. */
 export const refusalTypes = [
   'ACCOUNT_CLOSED',
   'CHARGE_IN_PROGRESS',
   'CARD_DECLINED',
   'PAYMENT_METHOD_REJECTED',
+  'ACCOUNT_SUSPENDED',
+  'CONFIRMATION_REQUIRED',
+  'SEATS_OUT_OF_RANGE',
+  'UNKNOWN_PLAN',
+  'CURRENCY_NOT_OFFERED',
+  'NO_CHANGE',
 ] as const;
 export type RefusalType = (typeof refusalTypes)[number];
 
@@ -42,6 +64,12 @@ export const attachPaymentMethodUpdate = defineUpdate<CommandResult, [PaymentMet
 );
 export const stopAccountUpdate = defineUpdate<CommandResult, []>('stopAccount');
 export const requestCancellationUpdate = defineUpdate<CommandResult, []>('requestCancellation');
+/** Changes the terms; charges now only under PAY-2a (or a switch to an annual cycle). */
+export const changePlanUpdate = defineUpdate<ChangeResult, [ChangePlanInput]>('changePlan');
+/** What `changePlanUpdate` would do now, without changing or charging anything. */
+export const previewChangeUpdate = defineUpdate<ChangeQuote, [ChangePlanInput]>('previewChange');
+/** The product reports the number of agent seats in use (PAY-4). */
+export const seatsInUseSignal = defineSignal<[{ readonly seatsInUse: number }]>('seatsInUse');
 export const accountStateQuery = defineQuery<AccountView>('accountState');
 
-export type { AccountView };
+export type { AccountView, ChangeQuote };

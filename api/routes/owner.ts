@@ -3,14 +3,19 @@
  * stop the account, read its state. Commands are Temporal updates; refusals come back as
  * problems with the workflow's code (ACCOUNT_CLOSED, CARD_DECLINED, …).
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { ChangePlanInput } from '../../workflows/messages';
 import { requestKeyFor, type AppContext } from '../app';
 import type { RoutesPlugin } from '../typebox';
 import {
   AccountParams,
   AccountViewSchema,
+  ChangeQuoteSchema,
+  changeResult,
+  ChangeResultSchema,
   commandResult,
   CommandResultSchema,
+  Cycle,
   IdempotencyHeaders,
   problems,
 } from '../schemas';
@@ -22,6 +27,28 @@ export const PaymentMethodBody = Type.Object(
       description: "The payment processor's payment method token; never card details (PAY-8)",
       examples: ['pm_card_visa'],
     }),
+  },
+  { additionalProperties: false },
+);
+
+export const ChangePlanBody = Type.Object(
+  {
+    planId: Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+      description: 'A plan id from the catalog',
+      examples: ['business'],
+    }),
+    seats: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    cycle: Cycle,
+    confirmSeatsRemoved: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description:
+          'PAY-4: when the seats go below the seats in use, the number of in-use seats the owner ' +
+          'accepts to lose (the CONFIRMATION_REQUIRED refusal says how many)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -76,6 +103,53 @@ export function ownerRoutes(deps: AppContext): RoutesPlugin {
         ),
     );
 
+    app.post(
+      '/v1/accounts/:accountId/plan-change',
+      {
+        config: { routeId: 'owner.changePlan', idempotency: 'replay' },
+        schema: {
+          tags: ['owner'],
+          summary:
+            'Change plan, seats or cycle. An annual upgrade charges the prorated difference now ' +
+            '(PAY-2a); a monthly upgrade charges nothing now (PAY-2b); a downgrade takes effect ' +
+            'at the next renewal with no credit (PAY-3); dropping seats in use needs ' +
+            'confirmSeatsRemoved (PAY-4)',
+          security: [{ apiKey: [] }],
+          params: AccountParams,
+          headers: IdempotencyHeaders,
+          body: ChangePlanBody,
+          response: { 200: ChangeResultSchema, ...problems(402, 404, 409, 422) },
+        },
+      },
+      async (request) =>
+        changeResult(
+          await deps.gateway.changePlan(
+            request.params.accountId,
+            changeInput(request.body),
+            requestKeyFor(request, 'owner.changePlan'),
+          ),
+        ),
+    );
+
+    app.post(
+      '/v1/accounts/:accountId/plan-change/preview',
+      {
+        config: { routeId: 'owner.previewPlanChange' },
+        schema: {
+          tags: ['owner'],
+          summary:
+            'What a plan, seat or cycle change would charge now and what the next invoice would ' +
+            'be; changes and charges nothing',
+          security: [{ apiKey: [] }],
+          params: AccountParams,
+          body: ChangePlanBody,
+          response: { 200: ChangeQuoteSchema, ...problems(404, 409, 422) },
+        },
+      },
+      async (request) =>
+        deps.gateway.previewChange(request.params.accountId, changeInput(request.body)),
+    );
+
     app.get(
       '/v1/accounts/:accountId',
       {
@@ -91,5 +165,16 @@ export function ownerRoutes(deps: AppContext): RoutesPlugin {
       async (request) => deps.gateway.state(request.params.accountId),
     );
     done();
+  };
+}
+
+function changeInput(body: Static<typeof ChangePlanBody>): ChangePlanInput {
+  return {
+    planId: body.planId,
+    seats: body.seats,
+    cycle: body.cycle,
+    ...(body.confirmSeatsRemoved === undefined
+      ? {}
+      : { confirmSeatsRemoved: body.confirmSeatsRemoved }),
   };
 }

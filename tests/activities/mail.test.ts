@@ -59,6 +59,16 @@ describe('templates', () => {
       lt: 'Mokėjimas nepavyko',
       ro: 'Plata nu a reușit',
     },
+    payment_retrying: {
+      en: 'Your payment failed: we will try again',
+      lt: 'Mokėjimas nepavyko: bandysime dar kartą',
+      ro: 'Plata nu a reușit: vom încerca din nou',
+    },
+    payment_failed_final_warning: {
+      en: 'Last reminder: your account will be suspended',
+      lt: 'Paskutinis priminimas: paskyra bus sustabdyta',
+      ro: 'Ultimul memento: contul va fi suspendat',
+    },
     account_stopped: {
       en: 'Your account has been stopped',
       lt: 'Jūsų paskyra sustabdyta',

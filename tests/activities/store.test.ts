@@ -239,6 +239,9 @@ describe('publishAccount', () => {
       hasPaymentMethod: true,
       pendingCancellationAt: null,
       cancelledAt: null,
+      pendingChange: null,
+      seatsInUse: 0,
+      paymentFailedAt: null,
     };
   }
 

@@ -42,6 +42,16 @@ function sample(id: RouteId, accountId: string): InjectOptions {
       payload: { paymentMethodId: 'pm_card_visa' },
     },
     'owner.stop': { method: 'POST', url: `${account}/stop` },
+    'owner.changePlan': {
+      method: 'POST',
+      url: `${account}/plan-change`,
+      payload: { planId: 'business', seats: 3, cycle: 'monthly' },
+    },
+    'owner.previewPlanChange': {
+      method: 'POST',
+      url: `${account}/plan-change/preview`,
+      payload: { planId: 'business', seats: 3, cycle: 'monthly' },
+    },
     'owner.get': { method: 'GET', url: account },
     'support.requestCancellation': {
       method: 'POST',

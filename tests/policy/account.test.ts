@@ -202,35 +202,108 @@ describe('account policy', () => {
     expect(state.paymentMethod?.paymentMethodId).toBe('pm_2');
   });
 
-  test('PAY-13: a declined renewal suspends the account with reason payment_failed', () => {
-    const attachedAt = signupAt + DAY_MS;
-    const active = paid(run(signedUp(), [[card, attachedAt]]).state, attachedAt).state;
-    const renewal = decide(active, deadline, nextDeadline(active)!.at);
-    const failed = decide(
-      renewal.state,
-      { kind: 'charge_failed', invoiceId: 'acc_1-0002', code: 'CARD_DECLINED', message: 'no' },
-      nextDeadline(active)!.at,
+  /** Declines the in-flight charge at `now`. */
+  function declined(state: AccountState, now: number) {
+    return decide(
+      state,
+      {
+        kind: 'charge_failed',
+        invoiceId: state.charge!.invoice.invoiceId,
+        code: 'CARD_DECLINED',
+        message: 'no',
+      },
+      now,
     );
-    expect(failed.state.status).toBe('suspended');
-    expect(failed.state.suspensionReason).toBe('payment_failed');
-    expect(failed.effects).toEqual([
-      expect.objectContaining({ kind: 'send_email', template: 'payment_failed' }),
-    ]);
-    expect(nextDeadline(failed.state)).toBeNull();
-  });
+  }
 
-  test('PAY-13: a new card after the unpaid period has ended starts a fresh period instead', () => {
+  /** An active monthly account whose first renewal was declined once; and when. */
+  function firstDecline() {
     const attachedAt = signupAt + DAY_MS;
     const active = paid(run(signedUp(), [[card, attachedAt]]).state, attachedAt).state;
     const renewalAt = nextDeadline(active)!.at;
-    const renewal = decide(active, deadline, renewalAt);
-    const failed = decide(
-      renewal.state,
-      { kind: 'charge_failed', invoiceId: 'acc_1-0002', code: 'CARD_DECLINED', message: 'no' },
-      renewalAt,
-    ).state;
+    const failed = declined(decide(active, deadline, renewalAt).state, renewalAt);
+    return { failed, renewalAt };
+  }
+
+  test('PAY-13: a declined renewal is retried 3, 5 and 7 days later while the account stays active', () => {
+    const { failed, renewalAt } = firstDecline();
+    expect(failed.state.status).toBe('active');
+    expect(failed.effects).toEqual([
+      expect.objectContaining({
+        kind: 'send_email',
+        template: 'payment_retrying',
+        effectiveAt: renewalAt + 7 * DAY_MS,
+      }),
+    ]);
+    expect(nextDeadline(failed.state)).toEqual({
+      at: renewalAt + 3 * DAY_MS,
+      action: 'retry_payment',
+    });
+    // Nothing happens before the retry is due.
+    expect(decide(failed.state, deadline, renewalAt + 3 * DAY_MS - 1).effects).toEqual([]);
+
+    const retry1 = decide(failed.state, deadline, renewalAt + 3 * DAY_MS);
+    const [charge1] = charges(retry1.effects);
+    expect(charge1.invoice.invoiceId).toBe('acc_1-0002');
+    expect(charge1.idempotencyKey).toBe('acc_1-0002:charge:2');
+    const failed1 = declined(retry1.state, renewalAt + 3 * DAY_MS);
+    expect(failed1.effects).toEqual([]);
+    expect(nextDeadline(failed1.state)?.at).toBe(renewalAt + 5 * DAY_MS);
+
+    const retry2 = decide(failed1.state, deadline, renewalAt + 5 * DAY_MS);
+    expect(charges(retry2.effects)[0].idempotencyKey).toBe('acc_1-0002:charge:3');
+    const failed2 = declined(retry2.state, renewalAt + 5 * DAY_MS);
+    // The warning before suspension names the day of the last attempt.
+    expect(failed2.effects).toEqual([
+      expect.objectContaining({
+        template: 'payment_failed_final_warning',
+        effectiveAt: renewalAt + 7 * DAY_MS,
+      }),
+    ]);
+    expect(failed2.state.status).toBe('active');
+
+    const retry3 = decide(failed2.state, deadline, renewalAt + 7 * DAY_MS);
+    expect(charges(retry3.effects)[0].idempotencyKey).toBe('acc_1-0002:charge:4');
+    const suspended = declined(retry3.state, renewalAt + 7 * DAY_MS);
+    expect(suspended.state.status).toBe('suspended');
+    expect(suspended.state.suspensionReason).toBe('payment_failed');
+    expect(suspended.effects).toEqual([
+      expect.objectContaining({ kind: 'send_email', template: 'payment_failed' }),
+    ]);
+    expect(nextDeadline(suspended.state)).toBeNull();
+  });
+
+  test('PAY-13: a retry that succeeds ends the dunning and keeps the period', () => {
+    const { failed, renewalAt } = firstDecline();
+    const retry = decide(failed.state, deadline, renewalAt + 3 * DAY_MS);
+    const ok = paid(retry.state, renewalAt + 3 * DAY_MS).state;
+    expect(ok.status).toBe('active');
+    expect(ok.dunning).toBeNull();
+    expect(ok.unpaid).toBeNull();
+    expect(nextDeadline(ok)).toEqual({ at: addMonths(renewalAt, 1), action: 'renew' });
+  });
+
+  test('PAY-13: a new card during the retries charges what is due at once', () => {
+    const { failed, renewalAt } = firstDecline();
+    const { state, effects } = run(failed.state, [
+      [{ kind: 'payment_method_submitted', paymentMethodId: 'pm_2' }, renewalAt + DAY_MS],
+    ]);
+    const [charge] = charges(effects);
+    expect(charge.invoice.invoiceId).toBe('acc_1-0002');
+    expect(charge.paymentMethodId).toBe('pm_2');
+    expect(paid(state, renewalAt + DAY_MS).state.dunning).toBeNull();
+  });
+
+  test('PAY-13: a new card after the unpaid period has ended starts a fresh period instead', () => {
+    let { failed } = firstDecline();
+    const { renewalAt } = firstDecline();
+    for (const days of [3, 5, 7]) {
+      const at = renewalAt + days * DAY_MS;
+      failed = declined(decide(failed.state, deadline, at).state, at);
+    }
+    expect(failed.state.status).toBe('suspended');
     const later = addMonths(renewalAt, 2);
-    const { effects } = run(failed, [[card, later]]);
+    const { effects } = run(failed.state, [[card, later]]);
     const [charge] = charges(effects);
     expect(charge.invoice.periodStart).toBe(later);
     expect(charge.invoice.invoiceId).toBe('acc_1-0003');

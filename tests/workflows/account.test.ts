@@ -317,7 +317,7 @@ describe('account workflow', () => {
     });
   });
 
-  test('PAY-13: a declined renewal suspends the account; a new card pays the period due', async () => {
+  test('PAY-13: a declined renewal is retried for 7 days, warned about, then suspended; a new card pays the period due', async () => {
     await withAccount(async ({ handle, activities, accountId }) => {
       const first = await handle.executeUpdate(attachPaymentMethodUpdate, {
         args: [{ paymentMethodId: 'pm_card_visa' }],
@@ -330,11 +330,30 @@ describe('account workflow', () => {
 
       const renewalAt = Date.parse(first.account.nextDeadline!.at);
       await env.sleep(renewalAt - (await env.currentTimeMs()) + 1_000);
+      const retrying = await eventually(handle, (v) => v.paymentFailedAt !== null);
+      expect(retrying.status).toBe('active');
+      expect(retrying.nextDeadline).toMatchObject({
+        at: new Date(Date.parse(retrying.paymentFailedAt!) + 3 * DAY_MS).toISOString(),
+        action: 'retry_payment',
+      });
+      expect(templates(activities)).toEqual(['receipt', 'payment_retrying']);
+
+      await env.sleep('6 days');
+      const warned = await eventually(handle, () =>
+        templates(activities).includes('payment_failed_final_warning'),
+      );
+      expect(warned.status).toBe('active');
+
+      await env.sleep('1 day');
       const suspended = await eventually(handle, (v) => v.status === 'suspended');
       expect(suspended.suspensionReason).toBe('payment_failed');
-      expect(templates(activities)).toContain('payment_failed');
+      expect(templates(activities)).toEqual([
+        'receipt',
+        'payment_retrying',
+        'payment_failed_final_warning',
+        'payment_failed',
+      ]);
 
-      await env.sleep('3 days');
       const result = await handle.executeUpdate(attachPaymentMethodUpdate, {
         args: [{ paymentMethodId: 'pm_card_mastercard' }],
       });
@@ -345,7 +364,7 @@ describe('account workflow', () => {
       ]);
       expect(activities.charges.map((c) => c.idempotencyKey)).toEqual([
         `${accountId}-0001:charge:1`,
-        `${accountId}-0002:charge:2`,
+        `${accountId}-0002:charge:5`,
       ]);
       expect(result.account.currentPeriod!.start).toBe(new Date(renewalAt).toISOString());
     });

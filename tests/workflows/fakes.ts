@@ -13,6 +13,19 @@ export const teamPlan: PlanTerms = {
   maxSeats: 50,
 };
 
+/** A dearer plan, for upgrades. */
+export const businessPlan: PlanTerms = {
+  planId: 'business',
+  name: 'Business',
+  currency: 'USD',
+  seatPrice: { monthly: 2900, annual: 27600 },
+  trialDays: 14,
+  minSeats: 2,
+  maxSeats: 200,
+};
+
+const catalog: Record<string, PlanTerms> = { team: teamPlan, business: businessPlan };
+
 /** A payment method id for which every charge is declined. */
 export const DECLINING_CARD = 'pm_card_chargeDeclined';
 
@@ -33,7 +46,19 @@ export function fakeActivities(): FakeActivities {
     charges,
     emails,
     recorded,
-    loadPlan: ({ planId, currency }) => Promise.resolve({ ...teamPlan, planId, currency }),
+    loadPlan: ({ planId, currency }) => {
+      const plan = catalog[planId];
+      if (!plan) {
+        return Promise.reject(
+          ApplicationFailure.create({
+            type: 'UNKNOWN_PLAN',
+            message: `There is no plan "${planId}".`,
+            nonRetryable: true,
+          }),
+        );
+      }
+      return Promise.resolve({ ...plan, currency });
+    },
     loadHolidays: () => Promise.resolve([]),
     attachPaymentMethod: ({ accountId, paymentMethodId }) =>
       Promise.resolve({ customerId: `cus_${accountId}`, paymentMethodId }),

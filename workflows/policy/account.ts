@@ -7,6 +7,7 @@
  * Nothing here knows about Temporal, databases or clocks.
  */
 import { periodPrice, type PlanTerms } from './catalog';
+import { decideChange, refuseChange, type PlanChange, type PlanChangeRequest } from './changes';
 import { invoiceId, subscriptionInvoice, type InvoiceDraft } from './invoice';
 import type { Money } from './money';
 import { addDays, endOfNextBusinessDay, periodAt, type Cycle, type Period } from './periods';
@@ -17,6 +18,8 @@ export type EmailTemplate =
   | 'receipt'
   | 'trial_expired'
   | 'payment_failed'
+  | 'payment_retrying'
+  | 'payment_failed_final_warning'
   | 'account_stopped'
   | 'cancellation_confirmed'
   | 'account_cancelled';
@@ -24,8 +27,25 @@ export type EmailTemplate =
 /** A charge that has been decided and not yet settled. */
 export interface ChargeInFlight {
   readonly invoice: InvoiceDraft;
+  /** The billing position once paid: anchor and index of the period it pays or belongs to. */
+  readonly anchor: number;
   readonly periodIndex: number;
   readonly attempt: number;
+  /** A change of terms that takes effect when this charge is paid (PAY-2a). */
+  readonly change?: PlanChange;
+}
+
+/**
+ * PAY-13 dunning: when a renewal is declined the account stays active while the charge is
+ * retried on this schedule (days after the first failure); the owner is warned before the
+ * last retry, and the account is suspended if that one fails too.
+ */
+export const DUNNING_RETRY_DAYS: readonly number[] = [3, 5, 7];
+
+export interface Dunning {
+  readonly failedAt: number;
+  /** Retries already made (0 right after the first failure). */
+  readonly retries: number;
 }
 
 export interface AccountState {
@@ -41,8 +61,14 @@ export interface AccountState {
   readonly billing: { readonly anchor: number; readonly periodIndex: number } | null;
   readonly paymentMethod: { readonly customerId: string; readonly paymentMethodId: string } | null;
   readonly charge: ChargeInFlight | null;
-  /** A renewal that could not be paid (PAY-13): charged again when a new card arrives. */
+  /** A renewal that could not be paid (PAY-13): retried, and charged when a new card arrives. */
   readonly unpaid: ChargeInFlight | null;
+  /** Set while a declined renewal is being retried before suspension (PAY-13). */
+  readonly dunning: Dunning | null;
+  /** Terms that take effect at the next renewal (downgrades, annual to monthly: PAY-3). */
+  readonly pendingChange: PlanChange | null;
+  /** Agent seats in use, as last reported by the product (PAY-4). */
+  readonly seatsInUse: number;
   readonly pendingCancellation: {
     readonly requestedAt: number;
     readonly effectiveAt: number;
@@ -61,6 +87,8 @@ export type AccountInput =
     }
   | { readonly kind: 'payment_method_rejected'; readonly code: string; readonly message: string }
   | { readonly kind: 'stop_requested' }
+  | { readonly kind: 'plan_change_requested'; readonly request: PlanChangeRequest }
+  | { readonly kind: 'seats_in_use_reported'; readonly seatsInUse: number }
   | { readonly kind: 'support_cancellation_requested'; readonly holidays: readonly string[] }
   | { readonly kind: 'charge_succeeded'; readonly invoiceId: string; readonly paymentId: string }
   | {
@@ -96,14 +124,21 @@ export interface Decision {
   readonly effects: readonly AccountEffect[];
 }
 
-export type DeadlineAction = 'end_trial' | 'renew' | 'cancel';
+export type DeadlineAction = 'end_trial' | 'renew' | 'retry_payment' | 'cancel';
 
 export interface Deadline {
   readonly at: number;
   readonly action: DeadlineAction;
 }
 
-export type RefusalCode = 'ACCOUNT_CLOSED' | 'CHARGE_IN_PROGRESS';
+export type RefusalCode =
+  | 'ACCOUNT_CLOSED'
+  | 'CHARGE_IN_PROGRESS'
+  | 'ACCOUNT_SUSPENDED'
+  | 'CONFIRMATION_REQUIRED'
+  | 'SEATS_OUT_OF_RANGE'
+  | 'CURRENCY_NOT_OFFERED'
+  | 'NO_CHANGE';
 
 export interface Refusal {
   readonly code: RefusalCode;
@@ -132,6 +167,9 @@ export function openAccount(args: {
     paymentMethod: null,
     charge: null,
     unpaid: null,
+    dunning: null,
+    pendingChange: null,
+    seatsInUse: 0,
     pendingCancellation: null,
     cancelledAt: null,
     invoiceCount: 0,
@@ -157,6 +195,13 @@ export function nextDeadline(state: AccountState): Deadline | null {
   if (state.status === 'trialing' && state.trialEndsAt !== null) {
     return { at: state.trialEndsAt, action: 'end_trial' };
   }
+  if (state.dunning && state.unpaid) {
+    // PAY-13: the next retry of the declined renewal.
+    const days = DUNNING_RETRY_DAYS[state.dunning.retries];
+    if (days !== undefined) {
+      return { at: addDays(state.dunning.failedAt, days), action: 'retry_payment' };
+    }
+  }
   if (renewal !== null) return { at: renewal, action: 'renew' };
   return null;
 }
@@ -180,6 +225,8 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
       return null;
     case 'support_cancellation_requested':
       return state.status === 'cancelled' ? closed : null;
+    case 'plan_change_requested':
+      return refuseChange(state, input.request);
     default:
       return null;
   }
@@ -209,10 +256,15 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
       return onStop(state, now);
     case 'support_cancellation_requested':
       return onSupportCancellation(state, input.holidays, now);
+    case 'plan_change_requested':
+      return onPlanChange(state, input.request, now);
+    case 'seats_in_use_reported':
+      if (!Number.isSafeInteger(input.seatsInUse) || input.seatsInUse < 0) return unchanged(state);
+      return unchanged({ ...state, seatsInUse: input.seatsInUse });
     case 'charge_succeeded':
       return onChargeSucceeded(state, input.invoiceId, now);
     case 'charge_failed':
-      return onChargeFailed(state, input.invoiceId);
+      return onChargeFailed(state, input.invoiceId, now);
   }
 }
 
@@ -231,9 +283,26 @@ function onDeadline(state: AccountState, now: number): Decision {
         effects: [email(state, 'trial_expired', 'trial-expired')],
       };
     case 'renew': {
-      // PAY-1d: each period is charged at its start.
+      // PAY-1d: each period is charged at its start, under any terms scheduled for it (PAY-3).
       const billing = state.billing!;
-      return startCharge(state, billing.anchor, billing.periodIndex + 1, 1);
+      const change = state.pendingChange;
+      if (!change) return startCharge(state, billing.anchor, billing.periodIndex + 1, 1);
+      const next: AccountState = { ...applyTerms(state, change), pendingChange: null };
+      if (change.cycle === state.cycle) {
+        return startCharge(next, billing.anchor, billing.periodIndex + 1, 1);
+      }
+      // A cycle switch starts a new series of periods where the prepaid one ends.
+      const end = periodAt(billing.anchor, state.cycle, billing.periodIndex).end;
+      return startCharge(next, end, 0, 1, false);
+    }
+    case 'retry_payment': {
+      // PAY-13: a scheduled retry of the declined renewal, on the card on file.
+      const { unpaid, dunning } = state;
+      if (!unpaid || !dunning) return unchanged(state);
+      return charge(
+        { ...state, dunning: { ...dunning, retries: dunning.retries + 1 } },
+        { ...unpaid, attempt: unpaid.attempt + 1 },
+      );
     }
     case 'cancel':
       // Effective as of its deadline, however late the timer that noticed it fired.
@@ -258,14 +327,13 @@ function onPaymentMethodAttached(
     // at once; the billing anchor is this moment.
     return startCharge(withCard, now, 0, 1);
   }
-  if (state.status === 'suspended' && state.unpaid) {
+  if (state.unpaid && (state.status === 'suspended' || state.dunning)) {
     // PAY-13: a new card pays what is due: the unpaid period while it is still running,
     // otherwise a fresh period from now.
     const { unpaid } = state;
-    const anchor = state.billing!.anchor;
-    const period = periodAt(anchor, state.cycle, unpaid.periodIndex);
+    const period = periodAt(unpaid.anchor, state.cycle, unpaid.periodIndex);
     if (now < period.end) return retryCharge(withCard, unpaid);
-    return startCharge({ ...withCard, unpaid: null }, now, 0, 1);
+    return startCharge({ ...withCard, unpaid: null, dunning: null }, now, 0, 1);
   }
   // PAY-7: an active account may replace its card at any time; nothing is charged.
   return unchanged(withCard);
@@ -298,28 +366,61 @@ function onSupportCancellation(
 function onChargeSucceeded(state: AccountState, id: string, now: number): Decision {
   const charge = state.charge;
   if (!charge || charge.invoice.invoiceId !== id) return unchanged(state);
-  const anchor = charge.periodIndex === 0 ? charge.invoice.periodStart : state.billing!.anchor;
+  const paid: AccountState = charge.change
+    ? { ...applyTerms(state, charge.change), pendingChange: null }
+    : state;
   const next: AccountState = {
-    ...state,
+    ...paid,
     status: 'active',
     suspensionReason: null,
     trialEndsAt: state.status === 'trialing' ? now : state.trialEndsAt,
-    billing: { anchor, periodIndex: charge.periodIndex },
+    billing: { anchor: charge.anchor, periodIndex: charge.periodIndex },
     charge: null,
-    unpaid: null,
+    ...(charge.change ? {} : { unpaid: null, dunning: null }),
   };
   // PAY-7: a receipt after every successful charge.
   return { state: next, effects: [{ ...email(state, 'receipt', `${id}:receipt`), invoiceId: id }] };
 }
 
-function onChargeFailed(state: AccountState, id: string): Decision {
+function onChargeFailed(state: AccountState, id: string, now: number): Decision {
   const charge = state.charge;
   if (!charge || charge.invoice.invoiceId !== id) return unchanged(state);
+  if (charge.change) {
+    // A change paid for now (PAY-2a) whose charge is declined is refused: nothing changes.
+    return unchanged({ ...state, charge: null });
+  }
   if (charge.periodIndex === 0 && !state.unpaid && state.status !== 'active') {
     // The card offered to start billing did not pay: nothing changes but the card is dropped.
     return unchanged({ ...state, charge: null, paymentMethod: null });
   }
-  // PAY-13: a period that cannot be paid is not served.
+  if (state.status === 'suspended') {
+    // A new card offered to a suspended account did not pay either: it stays suspended.
+    return unchanged({ ...state, charge: null, paymentMethod: null });
+  }
+  const dunning = state.dunning ?? { failedAt: now, retries: 0 };
+  if (dunning.retries < DUNNING_RETRY_DAYS.length) {
+    // PAY-13: the renewal is retried on a schedule while the account stays served; the owner
+    // is told at the first failure and warned once more before the last retry.
+    const lastRetryNext = dunning.retries === DUNNING_RETRY_DAYS.length - 1;
+    const template: EmailTemplate = lastRetryNext
+      ? 'payment_failed_final_warning'
+      : 'payment_retrying';
+    const sendsEmail = dunning.retries === 0 || lastRetryNext;
+    const lastDay = addDays(dunning.failedAt, DUNNING_RETRY_DAYS[DUNNING_RETRY_DAYS.length - 1]);
+    return {
+      state: { ...state, charge: null, unpaid: charge, dunning },
+      effects: sendsEmail
+        ? [
+            {
+              ...email(state, template, `${id}:payment-failed:${charge.attempt}`),
+              invoiceId: id,
+              effectiveAt: lastDay,
+            },
+          ]
+        : [],
+    };
+  }
+  // PAY-13: still unpaid after the last retry: a period that cannot be paid is not served.
   return {
     state: {
       ...state,
@@ -327,10 +428,49 @@ function onChargeFailed(state: AccountState, id: string): Decision {
       suspensionReason: 'payment_failed',
       charge: null,
       unpaid: charge,
+      dunning: null,
       paymentMethod: null,
     },
     effects: [email(state, 'payment_failed', `${id}:payment-failed:${charge.attempt}`)],
   };
+}
+
+function onPlanChange(state: AccountState, request: PlanChangeRequest, now: number): Decision {
+  const decision = decideChange(state, request, now);
+  if (!decision.ok) return unchanged(state);
+  const change: PlanChange = { plan: request.plan, seats: request.seats, cycle: request.cycle };
+  switch (decision.plan.apply) {
+    case 'now':
+      return unchanged({ ...applyTerms(state, change), pendingChange: null });
+    case 'next_renewal': {
+      const unchangedTerms =
+        change.plan.planId === state.plan.planId &&
+        change.seats === state.seats &&
+        change.cycle === state.cycle;
+      return unchanged({ ...state, pendingChange: unchangedTerms ? null : change });
+    }
+    case 'after_charge': {
+      const sequence = state.invoiceCount + 1;
+      const invoice: InvoiceDraft = {
+        ...decision.plan.invoice,
+        invoiceId: invoiceId(state.accountId, sequence),
+      };
+      return charge(
+        { ...state, invoiceCount: sequence },
+        {
+          invoice,
+          anchor: decision.plan.anchor,
+          periodIndex: decision.plan.periodIndex,
+          attempt: 1,
+          change,
+        },
+      );
+    }
+  }
+}
+
+function applyTerms(state: AccountState, change: PlanChange): AccountState {
+  return { ...state, plan: change.plan, seats: change.seats, cycle: change.cycle };
 }
 
 function startCharge(
@@ -338,6 +478,7 @@ function startCharge(
   anchor: number,
   periodIndex: number,
   attempt: number,
+  first: boolean = periodIndex === 0,
 ): Decision {
   const sequence = state.invoiceCount + 1;
   const invoice = subscriptionInvoice({
@@ -347,9 +488,9 @@ function startCharge(
     seats: state.seats,
     cycle: state.cycle,
     period: periodAt(anchor, state.cycle, periodIndex),
-    first: periodIndex === 0,
+    first,
   });
-  return charge({ ...state, invoiceCount: sequence }, { invoice, periodIndex, attempt });
+  return charge({ ...state, invoiceCount: sequence }, { invoice, anchor, periodIndex, attempt });
 }
 
 function retryCharge(state: AccountState, unpaid: ChargeInFlight): Decision {
@@ -381,6 +522,8 @@ function cancelled(state: AccountState, now: number): AccountState {
     pendingCancellation: null,
     charge: null,
     unpaid: null,
+    dunning: null,
+    pendingChange: null,
   };
 }
 
@@ -412,11 +555,24 @@ export interface AccountView {
   readonly hasPaymentMethod: boolean;
   readonly pendingCancellationAt: string | null;
   readonly cancelledAt: string | null;
+  /** Terms scheduled for the next renewal (PAY-3). */
+  readonly pendingChange: {
+    readonly planId: string;
+    readonly seats: number;
+    readonly cycle: Cycle;
+    readonly periodPrice: Money;
+  } | null;
+  /** Agent seats in use, as last reported by the product (PAY-4). */
+  readonly seatsInUse: number;
+  /** When a declined renewal first failed, while it is being retried (PAY-13). */
+  readonly paymentFailedAt: string | null;
 }
 
 const deadlineDescriptions: Record<DeadlineAction, string> = {
   end_trial: 'The trial ends; without a payment method the account is suspended (PAY-1b).',
   renew: 'The next period starts and is charged in advance (PAY-1d).',
+  retry_payment:
+    'The declined renewal is charged again; suspension follows the last retry (PAY-13).',
   cancel: 'The cancellation filed with support takes effect (CAN-1).',
 };
 
@@ -446,6 +602,20 @@ export function viewAccount(state: AccountState): AccountView {
     hasPaymentMethod: state.paymentMethod !== null,
     pendingCancellationAt: iso(state.pendingCancellation?.effectiveAt ?? null),
     cancelledAt: iso(state.cancelledAt),
+    pendingChange: state.pendingChange
+      ? {
+          planId: state.pendingChange.plan.planId,
+          seats: state.pendingChange.seats,
+          cycle: state.pendingChange.cycle,
+          periodPrice: periodPrice(
+            state.pendingChange.plan,
+            state.pendingChange.seats,
+            state.pendingChange.cycle,
+          ),
+        }
+      : null,
+    seatsInUse: state.seatsInUse,
+    paymentFailedAt: iso(state.dunning?.failedAt ?? null),
   };
 }
 

@@ -1,9 +1,9 @@
 import { periodPrice, type PlanTerms } from './catalog';
-import { sum, type Currency, type Money } from './money';
+import { prorate, subtract, sum, type Currency, type Money } from './money';
 import type { Cycle, Period } from './periods';
 
 /** The clause of the terms that a line is charged under. */
-export type ClauseId = 'PAY-1c' | 'PAY-1d';
+export type ClauseId = 'PAY-1c' | 'PAY-1d' | 'PAY-2a' | 'PAY-3';
 
 export interface InvoiceLine {
   readonly description: string;
@@ -13,6 +13,8 @@ export interface InvoiceLine {
   readonly quantity: number;
   readonly unitAmount: number;
   readonly amount: number;
+  /** How a computed amount was reached (e.g. a proration), for the reader of the invoice. */
+  readonly formula?: string;
 }
 
 /** An invoice as the policy decides it; numbered and stored by the store when it is paid. */
@@ -41,13 +43,17 @@ export function subscriptionInvoice(args: {
   readonly cycle: Cycle;
   readonly period: Period;
   readonly first: boolean;
+  /** Clause override, e.g. PAY-3 for a period started by a cycle switch without credit. */
+  readonly clause?: ClauseId;
 }): InvoiceDraft {
   const { plan, seats, cycle, period } = args;
   const unitAmount = plan.seatPrice[cycle];
   const amount = periodPrice(plan, seats, cycle).amount;
   const line: InvoiceLine = {
-    description: `${plan.name} plan, ${seats} seat${seats === 1 ? '' : 's'}, ${cycle}`,
-    clause: args.first ? 'PAY-1c' : 'PAY-1d',
+    description:
+      `${plan.name} plan, ${seats} seat${seats === 1 ? '' : 's'} x ${unitAmount} ` +
+      `${plan.currency} minor units, ${cycle}, prepaid`,
+    clause: args.clause ?? (args.first ? 'PAY-1c' : 'PAY-1d'),
     periodStart: period.start,
     periodEnd: period.end,
     quantity: seats,
@@ -55,6 +61,47 @@ export function subscriptionInvoice(args: {
     amount,
   };
   return draft(args.invoiceId, args.accountId, plan.currency, period, [line]);
+}
+
+/**
+ * PAY-2a: the prorated difference of an upgrade on a non-monthly cycle, charged at once:
+ * `(new period price - old period price) * remaining ms / period ms`, rounded once, half up.
+ */
+export function prorationLine(args: {
+  readonly oldPrice: Money;
+  readonly newPrice: Money;
+  readonly period: Period;
+  readonly now: number;
+  readonly description: string;
+}): InvoiceLine {
+  const { oldPrice, newPrice, period, now } = args;
+  const difference = subtract(newPrice, oldPrice);
+  const remaining = Math.max(0, Math.min(period.end - now, period.end - period.start));
+  const length = period.end - period.start;
+  const amount = Math.max(0, prorate(difference, remaining, length).amount);
+  return {
+    description: args.description,
+    clause: 'PAY-2a',
+    periodStart: Math.min(Math.max(now, period.start), period.end),
+    periodEnd: period.end,
+    quantity: 1,
+    unitAmount: amount,
+    amount,
+    formula:
+      `(${newPrice.amount} - ${oldPrice.amount}) * ${remaining} ms / ${length} ms ` +
+      `= ${amount} (rounded half up)`,
+  };
+}
+
+/** An invoice of the given lines (a proration, a surcharge); its total is the sum of its lines. */
+export function linesInvoice(args: {
+  readonly invoiceId: string;
+  readonly accountId: string;
+  readonly currency: Currency;
+  readonly period: Period;
+  readonly lines: readonly InvoiceLine[];
+}): InvoiceDraft {
+  return draft(args.invoiceId, args.accountId, args.currency, args.period, args.lines);
 }
 
 function draft(

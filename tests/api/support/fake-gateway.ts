@@ -8,6 +8,9 @@ import type { AccountGateway, HistoryPage } from '../../../api/gateway';
 import type {
   AccountView,
   AccountWorkflowInput,
+  ChangePlanInput,
+  ChangeQuote,
+  ChangeResult,
   CommandResult,
   PaymentMethodUpdateInput,
   RefusalType,
@@ -33,7 +36,22 @@ export function accountView(accountId: string, overrides: Partial<AccountView> =
     hasPaymentMethod: false,
     pendingCancellationAt: null,
     cancelledAt: null,
+    pendingChange: null,
+    seatsInUse: 0,
+    paymentFailedAt: null,
     ...overrides,
+  };
+}
+
+/** A monthly upgrade's quote: nothing now, the new price at the next renewal (PAY-2b). */
+export function upgradeQuote(): ChangeQuote {
+  return {
+    kind: 'upgrade_next_renewal',
+    effective: 'now',
+    clause: 'PAY-2b',
+    explanation: 'On a monthly cycle an upgrade charges nothing now.',
+    chargeNow: { amount: 0, currency: 'USD' },
+    nextInvoice: { at: '2026-12-22T10:00:00.000Z', amount: { amount: 8100, currency: 'USD' } },
   };
 }
 
@@ -60,6 +78,8 @@ export interface FakeGateway extends AccountGateway {
   >;
   stopAccount: jest.Mock<Promise<CommandResult>, [string, string]>;
   requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
+  changePlan: jest.Mock<Promise<ChangeResult>, [string, ChangePlanInput, string]>;
+  previewChange: jest.Mock<Promise<ChangeQuote>, [string, ChangePlanInput]>;
   state: jest.Mock<Promise<AccountView>, [string]>;
   history: jest.Mock<Promise<HistoryPage>, [string, Uint8Array | null]>;
   ping: jest.Mock<Promise<void>, []>;
@@ -113,6 +133,22 @@ export function fakeGateway(): FakeGateway {
         }),
         charged: [],
       }),
+    ),
+    changePlan: jest.fn<Promise<ChangeResult>, [string, ChangePlanInput, string]>(
+      (accountId, input) =>
+        Promise.resolve({
+          account: accountView(accountId, {
+            status: 'active',
+            planId: input.planId,
+            seats: input.seats,
+            cycle: input.cycle,
+          }),
+          charged: [],
+          change: upgradeQuote(),
+        }),
+    ),
+    previewChange: jest.fn<Promise<ChangeQuote>, [string, ChangePlanInput]>(() =>
+      Promise.resolve(upgradeQuote()),
     ),
     state: jest.fn<Promise<AccountView>, [string]>((accountId) =>
       Promise.resolve(accountView(accountId)),
