@@ -10,7 +10,7 @@
 import type { AccountView, EmailTemplate } from '../workflows/policy/account';
 import type { PlanTerms } from '../workflows/policy/catalog';
 import type { InvoiceDraft } from '../workflows/policy/invoice';
-import type { Currency } from '../workflows/policy/money';
+import type { Currency, Money } from '../workflows/policy/money';
 
 export type ActivityFailureType =
   | 'UNKNOWN_PLAN'
@@ -68,6 +68,8 @@ export interface BillingActivities {
     idempotencyKey: string;
     invoiceId?: string;
     effectiveAt?: number;
+    /** An amount the email announces (the new period price of a PAY-5 notice). */
+    amount?: Money;
   }): Promise<{ messageId: string }>;
 
   /** Updates the accounts read model; older versions never overwrite newer ones. */

@@ -3,15 +3,17 @@
  * Plain text, short, and rendered from data only: amounts through `formatMoney`, instants in UTC.
  */
 import type { EmailTemplate } from '../workflows/policy/account';
-import { formatMoney } from '../workflows/policy/money';
+import { formatMoney, type Money } from '../workflows/policy/money';
 import type { Language, StoredInvoice } from './store';
 
 export interface EmailData {
   readonly fullName: string;
   /** Required by `receipt`. */
   readonly invoice?: StoredInvoice;
-  /** Required by `cancellation_confirmed`. */
+  /** Required by `cancellation_confirmed`, the payment reminders and `price_change_notice`. */
   readonly effectiveAt?: number;
+  /** Required by `price_change_notice`: the new period price. */
+  readonly amount?: Money;
 }
 
 export interface RenderedEmail {
@@ -43,6 +45,10 @@ interface Texts {
   readonly payment_failed_final_warning: {
     readonly subject: string;
     readonly body: (suspendAt: string) => string;
+  };
+  readonly price_change_notice: {
+    readonly subject: string;
+    readonly body: (price: string, from: string) => string;
   };
   readonly account_stopped: { readonly subject: string; readonly body: string };
   readonly cancellation_confirmed: {
@@ -81,6 +87,11 @@ const texts: Record<Language, Texts> = {
       subject: 'Last reminder: your account will be suspended',
       body: (at) =>
         `Your payment is still failing. We will make a last attempt on ${at}; if it fails, the account will be suspended. Add a new payment method now to avoid this.`,
+    },
+    price_change_notice: {
+      subject: 'Your plan’s price is changing',
+      body: (price, from) =>
+        `With 30 days’ notice, we are changing the price of your plan. Your subscription will cost ${price} per period from your renewal on ${from}; until then nothing changes.`,
     },
     account_stopped: {
       subject: 'Your account has been stopped',
@@ -125,6 +136,11 @@ const texts: Record<Language, Texts> = {
       body: (at) =>
         `Mokėjimas vis dar nepavyksta. Paskutinį kartą bandysime ${at}; jei nepavyks, paskyra bus sustabdyta. Pridėkite naują mokėjimo būdą dabar, kad to išvengtumėte.`,
     },
+    price_change_notice: {
+      subject: 'Keičiasi jūsų plano kaina',
+      body: (price, from) =>
+        `Prieš 30 dienų pranešame, kad keičiame jūsų plano kainą. Nuo prenumeratos atnaujinimo ${from} ji kainuos ${price} už laikotarpį; iki tol niekas nesikeičia.`,
+    },
     account_stopped: {
       subject: 'Jūsų paskyra sustabdyta',
       body: 'Jūsų prašymu paskyra sustabdyta ir dabar yra atšaukta. Daugiau mokesčių nebus imama.',
@@ -166,6 +182,11 @@ const texts: Record<Language, Texts> = {
       subject: 'Ultimul memento: contul va fi suspendat',
       body: (at) =>
         `Plata nu reușește în continuare. Vom face o ultimă încercare la ${at}; dacă nu reușește, contul va fi suspendat. Adăugați acum o nouă metodă de plată pentru a evita acest lucru.`,
+    },
+    price_change_notice: {
+      subject: 'Prețul planului dumneavoastră se schimbă',
+      body: (price, from) =>
+        `Vă anunțăm cu 30 de zile înainte că prețul planului dumneavoastră se schimbă. Abonamentul va costa ${price} pe perioadă începând cu reînnoirea din ${from}; până atunci nu se schimbă nimic.`,
     },
     account_stopped: {
       subject: 'Contul dumneavoastră a fost oprit',
@@ -226,6 +247,16 @@ export function renderEmail(
         throw new EmailDataMissingError('A payment reminder needs the suspension time.');
       }
       return letter(t[template].subject, t[template].body(formatInstant(data.effectiveAt)));
+    }
+    case 'price_change_notice': {
+      if (data.effectiveAt === undefined || data.amount === undefined) {
+        throw new EmailDataMissingError('A price change notice needs the new price and its date.');
+      }
+      const body = t.price_change_notice.body(
+        formatMoney(data.amount),
+        formatInstant(data.effectiveAt),
+      );
+      return letter(t.price_change_notice.subject, body);
     }
     case 'trial_expired':
     case 'payment_failed':

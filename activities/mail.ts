@@ -36,7 +36,7 @@ export function messageIdFor(idempotencyKey: string, mailFrom: string): string {
 export function createMailActivities(deps: MailDeps): MailActivities {
   const { store, mailer, mailFrom } = deps;
   return {
-    async sendEmail({ accountId, template, idempotencyKey, invoiceId, effectiveAt }) {
+    async sendEmail({ accountId, template, idempotencyKey, invoiceId, effectiveAt, amount }) {
       const log = activityLogger(deps.logger, 'sendEmail', {
         accountId,
         idempotencyKey,
@@ -84,6 +84,7 @@ export function createMailActivities(deps: MailDeps): MailActivities {
           fullName: contact.fullName,
           ...(invoice ? { invoice } : {}),
           ...(effectiveAt !== undefined ? { effectiveAt } : {}),
+          ...(amount !== undefined ? { amount } : {}),
         });
       } catch (error) {
         if (!(error instanceof EmailDataMissingError)) throw error;

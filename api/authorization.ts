@@ -61,6 +61,11 @@ export const routes = {
     roles: ['support'],
   },
   'support.get': { method: 'GET', url: '/v1/support/accounts/:accountId', roles: ['support'] },
+  'ops.schedulePriceChange': {
+    method: 'POST',
+    url: '/v1/ops/plans/:planId/price-changes',
+    roles: ['ops'],
+  },
   'ops.list': { method: 'GET', url: '/v1/ops/accounts', roles: ['ops'] },
   'ops.get': { method: 'GET', url: '/v1/ops/accounts/:accountId', roles: ['ops'] },
   'ops.invoices': { method: 'GET', url: '/v1/ops/accounts/:accountId/invoices', roles: ['ops'] },

@@ -14,6 +14,7 @@ import type {
   ChangeResult,
   CommandResult,
   PaymentMethodUpdateInput,
+  PriceChangeInput,
 } from '../workflows/messages';
 import type { RawHistoryEvent } from './timeline';
 
@@ -44,6 +45,11 @@ export interface AccountGateway {
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult>;
   /** Changes plan, seats or cycle (PAY-2a, PAY-2b, PAY-3, PAY-4). */
   changePlan(accountId: string, input: ChangePlanInput, requestKey: string): Promise<ChangeResult>;
+  /**
+   * Tells one account of a plan's new price (PAY-5); false when its workflow is not running.
+   * The change id makes a repeated announcement harmless.
+   */
+  announcePriceChange(accountId: string, input: PriceChangeInput): Promise<boolean>;
   /** What `changePlan` would do now; changes and charges nothing. */
   previewChange(accountId: string, input: ChangePlanInput): Promise<ChangeQuote>;
   state(accountId: string): Promise<AccountView>;

@@ -13,6 +13,7 @@ import {
   attachPaymentMethodUpdate,
   changePlanUpdate,
   previewChangeUpdate,
+  priceChangeSignal,
   requestCancellationUpdate,
   stopAccountUpdate,
   type AccountView,
@@ -22,6 +23,7 @@ import {
   type ChangeResult,
   type CommandResult,
   type PaymentMethodUpdateInput,
+  type PriceChangeInput,
 } from '../workflows/messages';
 import { InvalidPageTokenError, type AccountGateway, type HistoryPage } from './gateway';
 
@@ -87,6 +89,16 @@ export class TemporalAccountGateway implements AccountGateway {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(previewChangeUpdate, { args: [input] }),
     );
+  }
+
+  async announcePriceChange(accountId: string, input: PriceChangeInput): Promise<boolean> {
+    try {
+      await this.handle(accountId).signal(priceChangeSignal, input);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
   }
 
   state(accountId: string): Promise<AccountView> {

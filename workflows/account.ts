@@ -23,6 +23,7 @@ import {
   changePlanUpdate,
   previewChangeUpdate,
   requestCancellationUpdate,
+  priceChangeSignal,
   seatsInUseSignal,
   stopAccountUpdate,
   type AccountWorkflowInput,
@@ -192,6 +193,18 @@ export async function accountWorkflow(
     { validator: validateChange },
   );
 
+  setHandler(priceChangeSignal, (change) => {
+    inbox.push({
+      input: {
+        kind: 'price_change_announced',
+        changeId: change.changeId,
+        planId: change.planId,
+        currency: change.currency,
+        seatPrice: { monthly: change.seatPrice.monthly, annual: change.seatPrice.annual },
+      },
+    });
+  });
+
   setHandler(seatsInUseSignal, ({ seatsInUse }) => {
     inbox.push({ input: { kind: 'seats_in_use_reported', seatsInUse } });
   });
@@ -325,6 +338,7 @@ export async function accountWorkflow(
             idempotencyKey: effect.idempotencyKey,
             ...(effect.invoiceId === undefined ? {} : { invoiceId: effect.invoiceId }),
             ...(effect.effectiveAt === undefined ? {} : { effectiveAt: effect.effectiveAt }),
+            ...(effect.amount === undefined ? {} : { amount: effect.amount }),
           });
         } catch (error) {
           // An email that can never be sent (no contact on file) must not end the account's life.

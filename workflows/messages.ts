@@ -7,7 +7,7 @@ import type { ChangeQuote } from './policy/changes';
 import type { AccountView } from './policy/account';
 import type { Cycle } from './policy/periods';
 import type { PlanTerms } from './policy/catalog';
-import type { Money } from './policy/money';
+import type { Currency, Money } from './policy/money';
 
 /** Input of a new account workflow. Carries no personal data: that stays in Postgres. */
 export interface AccountWorkflowInput {
@@ -68,6 +68,16 @@ export const requestCancellationUpdate = defineUpdate<CommandResult, []>('reques
 export const changePlanUpdate = defineUpdate<ChangeResult, [ChangePlanInput]>('changePlan');
 /** What `changePlanUpdate` would do now, without changing or charging anything. */
 export const previewChangeUpdate = defineUpdate<ChangeQuote, [ChangePlanInput]>('previewChange');
+/** An announced price change for a plan (PAY-5); `changeId` makes repeats harmless. */
+export interface PriceChangeInput {
+  readonly changeId: string;
+  readonly planId: string;
+  readonly currency: Currency;
+  readonly seatPrice: { readonly monthly: number; readonly annual: number };
+}
+
+/** Ops announce a new price for a plan; each affected account notifies its owner (PAY-5). */
+export const priceChangeSignal = defineSignal<[PriceChangeInput]>('priceChange');
 /** The product reports the number of agent seats in use (PAY-4). */
 export const seatsInUseSignal = defineSignal<[{ readonly seatsInUse: number }]>('seatsInUse');
 export const accountStateQuery = defineQuery<AccountView>('accountState');

@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { accountWorkflowId } from '../../workflows/ids';
-import type { AppContext } from '../app';
+import { requestKeyFor, type AppContext } from '../app';
 import type { RoutesPlugin } from '../typebox';
 import { ApiError } from '../errors';
 import {
@@ -13,6 +13,8 @@ import {
   AccountParams,
   AccountRowSchema,
   AccountViewSchema,
+  Currency,
+  IdempotencyHeaders,
   InvoiceSchema,
   problems,
   ReadModelStatus,
@@ -22,6 +24,32 @@ import type { AccountCursor } from '../store';
 import { buildTimeline } from '../timeline';
 
 const DEFAULT_LIMIT = 50;
+/** Accounts read per page of the read model while announcing a price change. */
+const FAN_OUT_PAGE = 200;
+
+export const PlanParams = Type.Object(
+  { planId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) },
+  { additionalProperties: false },
+);
+
+const SeatPrice = Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'Minor units' });
+
+export const PriceChangeBody = Type.Object(
+  {
+    currency: Currency,
+    seatPrice: Type.Object(
+      { monthly: SeatPrice, annual: SeatPrice },
+      { additionalProperties: false, description: 'The new price of one seat for one period' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PriceChangeResponse = Type.Object({
+  changeId: Type.String({ description: 'Repeating the announcement with this id is harmless' }),
+  planId: Type.String(),
+  notified: Type.Integer({ description: 'Accounts on the plan whose workflow was told' }),
+});
 const opaqueToken = (description: string) =>
   Type.String({ pattern: '^[A-Za-z0-9_-]{1,4096}$', description });
 
@@ -110,6 +138,50 @@ export function opsRoutes(deps: AppContext): RoutesPlugin {
   };
 
   return (app, _options, done) => {
+    app.post(
+      '/v1/ops/plans/:planId/price-changes',
+      {
+        config: { routeId: 'ops.schedulePriceChange', idempotency: 'replay' },
+        schema: {
+          tags: ['ops'],
+          summary:
+            'Announce a new price for a plan: every account on it emails its owner a notice and ' +
+            'pays the new price from its first renewal at least 30 days later (PAY-5)',
+          security: [{ apiKey: [] }],
+          params: PlanParams,
+          headers: IdempotencyHeaders,
+          body: PriceChangeBody,
+          response: { 202: PriceChangeResponse, ...problems() },
+        },
+      },
+      async (request, reply) => {
+        const { planId } = request.params;
+        const changeId = requestKeyFor(request, 'ops.schedulePriceChange');
+        const input = {
+          changeId,
+          planId,
+          currency: request.body.currency,
+          seatPrice: { ...request.body.seatPrice },
+        };
+        // Fan-out over the read model; each workflow ignores a change id it has already heard,
+        // so a retry with the same Idempotency-Key is safe even after a partial run.
+        let notified = 0;
+        let after: AccountCursor | null = null;
+        for (;;) {
+          const page = await deps.store.listAccounts({ status: null, limit: FAN_OUT_PAGE, after });
+          for (const row of page) {
+            if (row.planId !== planId || row.currency !== input.currency) continue;
+            if (row.status === 'cancelled') continue;
+            if (await deps.gateway.announcePriceChange(row.accountId, input)) notified += 1;
+          }
+          const last = page[page.length - 1];
+          if (page.length < FAN_OUT_PAGE || !last) break;
+          after = { createdAt: last.createdAt, accountId: last.accountId };
+        }
+        return reply.code(202).send({ changeId, planId, notified });
+      },
+    );
+
     app.get(
       '/v1/ops/accounts',
       {

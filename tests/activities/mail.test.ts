@@ -41,6 +41,7 @@ const invoice: StoredInvoice = {
   issuedAt: Date.UTC(2026, 2, 14, 9, 31),
 };
 const effectiveAt = Date.UTC(2026, 2, 17, 23, 59, 59, 999);
+const amount = { amount: 10200, currency: 'EUR' as const };
 
 describe('templates', () => {
   const subjects: Record<EmailTemplate, Record<Language, string>> = {
@@ -68,6 +69,11 @@ describe('templates', () => {
       en: 'Last reminder: your account will be suspended',
       lt: 'Paskutinis priminimas: paskyra bus sustabdyta',
       ro: 'Ultimul memento: contul va fi suspendat',
+    },
+    price_change_notice: {
+      en: 'Your plan’s price is changing',
+      lt: 'Keičiasi jūsų plano kaina',
+      ro: 'Prețul planului dumneavoastră se schimbă',
     },
     account_stopped: {
       en: 'Your account has been stopped',
@@ -99,6 +105,7 @@ describe('templates', () => {
       fullName: 'Ona Petrauskė',
       invoice,
       effectiveAt,
+      amount,
     });
     expect(email.subject).toBe(subjects[template][language]);
     expect(email.text.startsWith(`${greetings[language]}\n\n`)).toBe(true);
@@ -106,7 +113,12 @@ describe('templates', () => {
     // Every template reads differently from every other one in the same language.
     const others = (Object.keys(subjects) as EmailTemplate[]).filter((other) => other !== template);
     for (const other of others) {
-      const body = renderEmail(other, language, { fullName: 'x', invoice, effectiveAt }).text;
+      const body = renderEmail(other, language, {
+        fullName: 'x',
+        invoice,
+        effectiveAt,
+        amount,
+      }).text;
       expect(email.text.split('\n\n')[1]).not.toBe(body.split('\n\n')[1]);
     }
   });

@@ -62,6 +62,11 @@ function sample(id: RouteId, accountId: string): InjectOptions {
       url: `/v1/support/accounts/${accountId}/owner-key`,
     },
     'support.get': { method: 'GET', url: `/v1/support/accounts/${accountId}` },
+    'ops.schedulePriceChange': {
+      method: 'POST',
+      url: '/v1/ops/plans/team/price-changes',
+      payload: { currency: 'USD', seatPrice: { monthly: 2100, annual: 21000 } },
+    },
     'ops.list': { method: 'GET', url: '/v1/ops/accounts?limit=1' },
     'ops.get': { method: 'GET', url: `/v1/ops/accounts/${accountId}` },
     'ops.invoices': { method: 'GET', url: `/v1/ops/accounts/${accountId}/invoices` },

@@ -12,6 +12,7 @@ import {
   attachPaymentMethodUpdate,
   changePlanUpdate,
   previewChangeUpdate,
+  priceChangeSignal,
   seatsInUseSignal,
   type AccountView,
 } from '../../workflows/messages';
@@ -234,6 +235,37 @@ describe('plan changes in the account workflow', () => {
         }),
       ).rejects.toMatchObject({ cause: { type: 'SEATS_OUT_OF_RANGE' } });
       expect(activities.charges).toHaveLength(1);
+    });
+  });
+
+  test('PAY-5: a price change is announced by email and paid from the first renewal 30 days on', async () => {
+    await withPayingAccount('monthly', async (scenario) => {
+      const { handle, activities, period } = scenario;
+      await env.sleep('5 days');
+      const change = {
+        changeId: 'price-2027',
+        planId: 'team',
+        currency: 'USD' as const,
+        seatPrice: { monthly: 2500, annual: 24000 },
+      };
+      await handle.signal(priceChangeSignal, change);
+      await handle.signal(priceChangeSignal, change);
+      await eventually(handle, () =>
+        activities.emails.some((e) => e.template === 'price_change_notice'),
+      );
+      const notices = activities.emails.filter((e) => e.template === 'price_change_notice');
+      // The renewal 25 days after the notice is too early; the one after it is the first.
+      expect(notices).toEqual([
+        expect.objectContaining({
+          effectiveAt: addMonths(period.start, 2),
+          amount: { amount: 5000, currency: 'USD' },
+        }),
+      ]);
+      const first = await skipToCharge(scenario, period.end, 2);
+      expect(first.invoice.total).toBe(3800);
+      const second = await skipToCharge(scenario, addMonths(period.start, 2), 3);
+      expect(second.invoice.total).toBe(5000);
+      expect(second.invoice.lines[0]).toMatchObject({ unitAmount: 2500, quantity: 2 });
     });
   });
 });

@@ -20,6 +20,7 @@ export type EmailTemplate =
   | 'payment_failed'
   | 'payment_retrying'
   | 'payment_failed_final_warning'
+  | 'price_change_notice'
   | 'account_stopped'
   | 'cancellation_confirmed'
   | 'account_cancelled';
@@ -41,6 +42,17 @@ export interface ChargeInFlight {
  * last retry, and the account is suspended if that one fails too.
  */
 export const DUNNING_RETRY_DAYS: readonly number[] = [3, 5, 7];
+
+/** PAY-5: the notice a price change needs before it applies to an account. */
+export const PRICE_NOTICE_DAYS = 30;
+
+/** A price change for the account's plan, announced to its owner and waiting to apply (PAY-5). */
+export interface ScheduledPrice {
+  readonly changeId: string;
+  readonly planId: string;
+  readonly seatPrice: PlanTerms['seatPrice'];
+  readonly noticeAt: number;
+}
 
 export interface Dunning {
   readonly failedAt: number;
@@ -69,6 +81,10 @@ export interface AccountState {
   readonly pendingChange: PlanChange | null;
   /** Agent seats in use, as last reported by the product (PAY-4). */
   readonly seatsInUse: number;
+  /** Announced price changes not yet applied (PAY-5). */
+  readonly scheduledPrices: readonly ScheduledPrice[];
+  /** Ids of price changes already heard of, so a repeated announcement is one notice. */
+  readonly priceChangeIds: readonly string[];
   readonly pendingCancellation: {
     readonly requestedAt: number;
     readonly effectiveAt: number;
@@ -89,6 +105,13 @@ export type AccountInput =
   | { readonly kind: 'stop_requested' }
   | { readonly kind: 'plan_change_requested'; readonly request: PlanChangeRequest }
   | { readonly kind: 'seats_in_use_reported'; readonly seatsInUse: number }
+  | {
+      readonly kind: 'price_change_announced';
+      readonly changeId: string;
+      readonly planId: string;
+      readonly currency: PlanTerms['currency'];
+      readonly seatPrice: PlanTerms['seatPrice'];
+    }
   | { readonly kind: 'support_cancellation_requested'; readonly holidays: readonly string[] }
   | { readonly kind: 'charge_succeeded'; readonly invoiceId: string; readonly paymentId: string }
   | {
@@ -117,6 +140,8 @@ export type AccountEffect =
       readonly idempotencyKey: string;
       readonly invoiceId?: string;
       readonly effectiveAt?: number;
+      /** The new period price a price-change notice announces (PAY-5). */
+      readonly amount?: Money;
     };
 
 export interface Decision {
@@ -170,6 +195,8 @@ export function openAccount(args: {
     dunning: null,
     pendingChange: null,
     seatsInUse: 0,
+    scheduledPrices: [],
+    priceChangeIds: [],
     pendingCancellation: null,
     cancelledAt: null,
     invoiceCount: 0,
@@ -258,6 +285,8 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
       return onSupportCancellation(state, input.holidays, now);
     case 'plan_change_requested':
       return onPlanChange(state, input.request, now);
+    case 'price_change_announced':
+      return onPriceChange(state, input, now);
     case 'seats_in_use_reported':
       if (!Number.isSafeInteger(input.seatsInUse) || input.seatsInUse < 0) return unchanged(state);
       return unchanged({ ...state, seatsInUse: input.seatsInUse });
@@ -285,14 +314,16 @@ function onDeadline(state: AccountState, now: number): Decision {
     case 'renew': {
       // PAY-1d: each period is charged at its start, under any terms scheduled for it (PAY-3).
       const billing = state.billing!;
-      const change = state.pendingChange;
-      if (!change) return startCharge(state, billing.anchor, billing.periodIndex + 1, 1);
-      const next: AccountState = { ...applyTerms(state, change), pendingChange: null };
+      const end = periodAt(billing.anchor, state.cycle, billing.periodIndex).end;
+      // PAY-5: announced prices apply from the first period starting 30 days after the notice.
+      const priced = applyDuePrices(state, end);
+      const change = priced.pendingChange;
+      if (!change) return startCharge(priced, billing.anchor, billing.periodIndex + 1, 1);
+      const next: AccountState = { ...applyTerms(priced, change), pendingChange: null };
       if (change.cycle === state.cycle) {
         return startCharge(next, billing.anchor, billing.periodIndex + 1, 1);
       }
       // A cycle switch starts a new series of periods where the prepaid one ends.
-      const end = periodAt(billing.anchor, state.cycle, billing.periodIndex).end;
       return startCharge(next, end, 0, 1, false);
     }
     case 'retry_payment': {
@@ -469,6 +500,87 @@ function onPlanChange(state: AccountState, request: PlanChangeRequest, now: numb
   }
 }
 
+function onPriceChange(
+  state: AccountState,
+  input: Extract<AccountInput, { kind: 'price_change_announced' }>,
+  now: number,
+): Decision {
+  if (state.status === 'cancelled' || state.priceChangeIds.includes(input.changeId)) {
+    return unchanged(state);
+  }
+  const heard: AccountState = {
+    ...state,
+    priceChangeIds: [...state.priceChangeIds, input.changeId],
+  };
+  if (input.planId !== state.plan.planId || input.currency !== state.plan.currency) {
+    return unchanged(heard);
+  }
+  const scheduled: ScheduledPrice = {
+    changeId: input.changeId,
+    planId: input.planId,
+    seatPrice: input.seatPrice,
+    noticeAt: now,
+  };
+  const next: AccountState = {
+    ...heard,
+    scheduledPrices: [
+      ...state.scheduledPrices.filter((price) => price.planId !== input.planId),
+      scheduled,
+    ],
+  };
+  const effectiveAt = priceEffectiveAt(next, scheduled);
+  const newPrice = periodPrice(
+    { ...state.plan, seatPrice: input.seatPrice },
+    state.seats,
+    state.cycle,
+  );
+  return {
+    state: next,
+    effects: [
+      {
+        ...email(state, 'price_change_notice', `price-change:${input.changeId}`),
+        effectiveAt,
+        amount: newPrice,
+      },
+    ],
+  };
+}
+
+/** PAY-5: the start of the first period that begins at least 30 days after the notice. */
+export function priceEffectiveAt(state: AccountState, price: ScheduledPrice): number {
+  const earliest = addDays(price.noticeAt, PRICE_NOTICE_DAYS);
+  if (!state.billing) return earliest;
+  const { anchor, periodIndex } = state.billing;
+  let index = periodIndex + 1;
+  while (periodAt(anchor, state.cycle, index).start < earliest) index += 1;
+  return periodAt(anchor, state.cycle, index).start;
+}
+
+/** The account with every announced price whose notice has run by `periodStart` applied. */
+function applyDuePrices(state: AccountState, periodStart: number): AccountState {
+  const due = state.scheduledPrices.filter(
+    (price) => addDays(price.noticeAt, PRICE_NOTICE_DAYS) <= periodStart,
+  );
+  if (due.length === 0) return state;
+  let next: AccountState = {
+    ...state,
+    scheduledPrices: state.scheduledPrices.filter((price) => !due.includes(price)),
+  };
+  for (const price of due) {
+    if (next.plan.planId === price.planId) {
+      next = { ...next, plan: { ...next.plan, seatPrice: price.seatPrice } };
+    }
+    const pending = next.pendingChange;
+    if (pending && pending.plan.planId === price.planId) {
+      next = {
+        ...next,
+        pendingChange: { ...pending, plan: { ...pending.plan, seatPrice: price.seatPrice } },
+      };
+    }
+  }
+  return next;
+}
+
 function applyTerms(state: AccountState, change: PlanChange): AccountState {
   return { ...state, plan: change.plan, seats: change.seats, cycle: change.cycle };
 }
@@ -480,6 +592,7 @@ function startCharge(
   attempt: number,
   first: boolean = periodIndex === 0,
 ): Decision {
+  state = applyDuePrices(state, periodAt(anchor, state.cycle, periodIndex).start);
   const sequence = state.invoiceCount + 1;
   const invoice = subscriptionInvoice({
     invoiceId: invoiceId(state.accountId, sequence),

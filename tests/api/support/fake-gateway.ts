@@ -13,6 +13,7 @@ import type {
   ChangeResult,
   CommandResult,
   PaymentMethodUpdateInput,
+  PriceChangeInput,
   RefusalType,
 } from '../../../workflows/messages';
 
@@ -80,6 +81,7 @@ export interface FakeGateway extends AccountGateway {
   requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
   changePlan: jest.Mock<Promise<ChangeResult>, [string, ChangePlanInput, string]>;
   previewChange: jest.Mock<Promise<ChangeQuote>, [string, ChangePlanInput]>;
+  announcePriceChange: jest.Mock<Promise<boolean>, [string, PriceChangeInput]>;
   state: jest.Mock<Promise<AccountView>, [string]>;
   history: jest.Mock<Promise<HistoryPage>, [string, Uint8Array | null]>;
   ping: jest.Mock<Promise<void>, []>;
@@ -149,6 +151,9 @@ export function fakeGateway(): FakeGateway {
     ),
     previewChange: jest.fn<Promise<ChangeQuote>, [string, ChangePlanInput]>(() =>
       Promise.resolve(upgradeQuote()),
+    ),
+    announcePriceChange: jest.fn<Promise<boolean>, [string, PriceChangeInput]>(() =>
+      Promise.resolve(true),
     ),
     state: jest.fn<Promise<AccountView>, [string]>((accountId) =>
       Promise.resolve(accountView(accountId)),
