@@ -5,7 +5,7 @@
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { accountWorkflow } from '../../workflows';
 import { accountWorkflowId } from '../../workflows/ids';
@@ -17,7 +17,7 @@ import {
   type AccountView,
 } from '../../workflows/messages';
 import { addMonths, DAY_MS } from '../../workflows/policy/periods';
-import { testServerOptions } from '../support/env';
+import { startTimeSkipping } from './environment';
 import { DECLINING_CARD, fakeActivities, teamPlan, type FakeActivities } from './fakes';
 
 let env: TestWorkflowEnvironment;
@@ -25,7 +25,7 @@ let bundle: WorkflowBundle;
 let counter = 0;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: testServerOptions() });
+  env = await startTimeSkipping();
   bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
 }, 300_000);
 

@@ -3,7 +3,7 @@
  * server with real durations (a year passes because the server skips it).
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { accountWorkflow } from '../../workflows';
 import { accountWorkflowId } from '../../workflows/ids';
@@ -18,7 +18,7 @@ import {
 } from '../../workflows/messages';
 import { prorate } from '../../workflows/policy/money';
 import { addMonths, type Cycle } from '../../workflows/policy/periods';
-import { testServerOptions } from '../support/env';
+import { startTimeSkipping } from './environment';
 import { fakeActivities, teamPlan, type FakeActivities } from './fakes';
 
 let env: TestWorkflowEnvironment;
@@ -26,7 +26,7 @@ let bundle: WorkflowBundle;
 let counter = 0;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: testServerOptions() });
+  env = await startTimeSkipping();
   bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
 }, 300_000);
 
