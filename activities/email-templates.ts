@@ -50,6 +50,10 @@ interface Texts {
     readonly subject: string;
     readonly body: (price: string, from: string) => string;
   };
+  readonly shared_login_surcharge: {
+    readonly subject: string;
+    readonly body: (amount: string) => string;
+  };
   readonly account_stopped: { readonly subject: string; readonly body: string };
   readonly cancellation_confirmed: {
     readonly subject: string;
@@ -92,6 +96,11 @@ const texts: Record<Language, Texts> = {
       subject: 'Your plan’s price is changing',
       body: (price, from) =>
         `With 30 days’ notice, we are changing the price of your plan. Your subscription will cost ${price} per period from your renewal on ${from}; until then nothing changes.`,
+    },
+    shared_login_surcharge: {
+      subject: 'A shared login was detected on your account',
+      body: (amount) =>
+        `One login is for one person. We detected a login shared by several people, so your next invoice will include a surcharge of ${amount}. Add seats for everyone who needs access to avoid it.`,
     },
     account_stopped: {
       subject: 'Your account has been stopped',
@@ -141,6 +150,11 @@ const texts: Record<Language, Texts> = {
       body: (price, from) =>
         `Prieš 30 dienų pranešame, kad keičiame jūsų plano kainą. Nuo prenumeratos atnaujinimo ${from} ji kainuos ${price} už laikotarpį; iki tol niekas nesikeičia.`,
     },
+    shared_login_surcharge: {
+      subject: 'Jūsų paskyroje aptiktas bendrai naudojamas prisijungimas',
+      body: (amount) =>
+        `Vienu prisijungimu gali naudotis vienas asmuo. Aptikome, kad prisijungimu naudojasi keli žmonės, todėl kitoje sąskaitoje bus ${amount} priemoka. Kad jos išvengtumėte, pridėkite vietų visiems, kam reikia prieigos.`,
+    },
     account_stopped: {
       subject: 'Jūsų paskyra sustabdyta',
       body: 'Jūsų prašymu paskyra sustabdyta ir dabar yra atšaukta. Daugiau mokesčių nebus imama.',
@@ -187,6 +201,11 @@ const texts: Record<Language, Texts> = {
       subject: 'Prețul planului dumneavoastră se schimbă',
       body: (price, from) =>
         `Vă anunțăm cu 30 de zile înainte că prețul planului dumneavoastră se schimbă. Abonamentul va costa ${price} pe perioadă începând cu reînnoirea din ${from}; până atunci nu se schimbă nimic.`,
+    },
+    shared_login_surcharge: {
+      subject: 'Am detectat o autentificare partajată în contul dumneavoastră',
+      body: (amount) =>
+        `O autentificare este pentru o singură persoană. Am detectat o autentificare folosită de mai multe persoane, așa că următoarea factură va include o taxă suplimentară de ${amount}. Adăugați locuri pentru toți cei care au nevoie de acces pentru a o evita.`,
     },
     account_stopped: {
       subject: 'Contul dumneavoastră a fost oprit',
@@ -257,6 +276,15 @@ export function renderEmail(
         formatInstant(data.effectiveAt),
       );
       return letter(t.price_change_notice.subject, body);
+    }
+    case 'shared_login_surcharge': {
+      if (data.amount === undefined) {
+        throw new EmailDataMissingError('A shared-login notice needs the surcharge.');
+      }
+      return letter(
+        t.shared_login_surcharge.subject,
+        t.shared_login_surcharge.body(formatMoney(data.amount)),
+      );
     }
     case 'trial_expired':
     case 'payment_failed':

@@ -66,6 +66,16 @@ export const routes = {
     url: '/v1/ops/plans/:planId/price-changes',
     roles: ['ops'],
   },
+  'ops.reportUsage': {
+    method: 'POST',
+    url: '/v1/ops/accounts/:accountId/usage',
+    roles: ['ops'],
+  },
+  'ops.reportSharedLogin': {
+    method: 'POST',
+    url: '/v1/ops/accounts/:accountId/shared-login',
+    roles: ['ops'],
+  },
   'ops.list': { method: 'GET', url: '/v1/ops/accounts', roles: ['ops'] },
   'ops.get': { method: 'GET', url: '/v1/ops/accounts/:accountId', roles: ['ops'] },
   'ops.invoices': { method: 'GET', url: '/v1/ops/accounts/:accountId/invoices', roles: ['ops'] },

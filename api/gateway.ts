@@ -7,6 +7,7 @@
  * `WorkflowNotFoundError`. `errors.ts` maps them in one place.
  */
 import type {
+  AccountReport,
   AccountView,
   AccountWorkflowInput,
   ChangePlanInput,
@@ -50,6 +51,8 @@ export interface AccountGateway {
    * The change id makes a repeated announcement harmless.
    */
   announcePriceChange(accountId: string, input: PriceChangeInput): Promise<boolean>;
+  /** Passes a fact the product reported to the account's workflow (a signal). */
+  report(accountId: string, report: AccountReport): Promise<void>;
   /** What `changePlan` would do now; changes and charges nothing. */
   previewChange(accountId: string, input: ChangePlanInput): Promise<ChangeQuote>;
   state(accountId: string): Promise<AccountView>;

@@ -86,6 +86,15 @@ export const AccountViewSchema = Type.Object(
     ),
     seatsInUse: Type.Integer({ description: 'Agent seats in use, as reported (PAY-4)' }),
     paymentFailedAt: Nullable(Instant),
+    enterpriseReview: Nullable(
+      Type.Object(
+        { flaggedAt: Instant, reason: Type.String() },
+        { description: 'PAY-6: flagged for sales review by reported usage; changes nothing' },
+      ),
+    ),
+    sharedLoginSurchargePending: Type.Boolean({
+      description: 'ACCT-2: a shared login will be surcharged on the next invoice',
+    }),
   },
   { description: 'The account as its workflow sees it now' },
 );

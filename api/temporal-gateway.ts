@@ -14,6 +14,10 @@ import {
   changePlanUpdate,
   previewChangeUpdate,
   priceChangeSignal,
+  seatsInUseSignal,
+  sharedLoginDetectedSignal,
+  usageReportedSignal,
+  type AccountReport,
   requestCancellationUpdate,
   stopAccountUpdate,
   type AccountView,
@@ -89,6 +93,21 @@ export class TemporalAccountGateway implements AccountGateway {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(previewChangeUpdate, { args: [input] }),
     );
+  }
+
+  async report(accountId: string, report: AccountReport): Promise<void> {
+    const handle = this.handle(accountId);
+    switch (report.kind) {
+      case 'seats_in_use':
+        return handle.signal(seatsInUseSignal, { seatsInUse: report.seatsInUse });
+      case 'usage':
+        return handle.signal(usageReportedSignal, {
+          endUsers: report.endUsers,
+          ticketsPerAgent: report.ticketsPerAgent,
+        });
+      case 'shared_login':
+        return handle.signal(sharedLoginDetectedSignal);
+    }
   }
 
   async announcePriceChange(accountId: string, input: PriceChangeInput): Promise<boolean> {

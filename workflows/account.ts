@@ -25,6 +25,8 @@ import {
   requestCancellationUpdate,
   priceChangeSignal,
   seatsInUseSignal,
+  sharedLoginDetectedSignal,
+  usageReportedSignal,
   stopAccountUpdate,
   type AccountWorkflowInput,
   type ChangePlanInput,
@@ -108,6 +110,7 @@ export async function accountWorkflow(
       seats: input.seats,
       cycle: input.cycle,
       now: Date.now(),
+      ...(input.settings ? { settings: input.settings } : {}),
     });
   let version = carried?.version ?? 0;
 
@@ -203,6 +206,14 @@ export async function accountWorkflow(
         seatPrice: { monthly: change.seatPrice.monthly, annual: change.seatPrice.annual },
       },
     });
+  });
+
+  setHandler(usageReportedSignal, ({ endUsers, ticketsPerAgent }) => {
+    inbox.push({ input: { kind: 'usage_reported', endUsers, ticketsPerAgent } });
+  });
+
+  setHandler(sharedLoginDetectedSignal, () => {
+    inbox.push({ input: { kind: 'shared_login_detected' } });
   });
 
   setHandler(seatsInUseSignal, ({ seatsInUse }) => {

@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChangeQuote } from './policy/changes';
-import type { AccountView } from './policy/account';
+import type { AccountView, BillingSettings } from './policy/account';
 import type { Cycle } from './policy/periods';
 import type { PlanTerms } from './policy/catalog';
 import type { Currency, Money } from './policy/money';
@@ -16,6 +16,8 @@ export interface AccountWorkflowInput {
   readonly plan: PlanTerms;
   readonly seats: number;
   readonly cycle: Cycle;
+  /** Thresholds and surcharges that are configuration (PAY-6, ACCT-2); defaults if absent. */
+  readonly settings?: BillingSettings;
 }
 
 export interface PaymentMethodUpdateInput {
@@ -78,6 +80,17 @@ export interface PriceChangeInput {
 
 /** Ops announce a new price for a plan; each affected account notifies its owner (PAY-5). */
 export const priceChangeSignal = defineSignal<[PriceChangeInput]>('priceChange');
+/** A fact about an account reported by the product (PAY-4, PAY-6, ACCT-2). */
+export type AccountReport =
+  | { readonly kind: 'seats_in_use'; readonly seatsInUse: number }
+  | { readonly kind: 'usage'; readonly endUsers: number; readonly ticketsPerAgent: number }
+  | { readonly kind: 'shared_login' };
+
+/** The product reports usage per account; above the thresholds it flags the account (PAY-6). */
+export const usageReportedSignal =
+  defineSignal<[{ readonly endUsers: number; readonly ticketsPerAgent: number }]>('usageReported');
+/** The product detected a login shared by several people (ACCT-2). */
+export const sharedLoginDetectedSignal = defineSignal<[]>('sharedLoginDetected');
 /** The product reports the number of agent seats in use (PAY-4). */
 export const seatsInUseSignal = defineSignal<[{ readonly seatsInUse: number }]>('seatsInUse');
 export const accountStateQuery = defineQuery<AccountView>('accountState');

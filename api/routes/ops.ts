@@ -45,6 +45,19 @@ export const PriceChangeBody = Type.Object(
   { additionalProperties: false },
 );
 
+const Count = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
+
+export const UsageBody = Type.Object(
+  {
+    endUsers: Count,
+    ticketsPerAgent: Count,
+    seatsInUse: Type.Optional(Count),
+  },
+  { additionalProperties: false },
+);
+
+export const ReportedResponse = Type.Object({ accountId, accepted: Type.Boolean() });
+
 export const PriceChangeResponse = Type.Object({
   changeId: Type.String({ description: 'Repeating the announcement with this id is harmless' }),
   planId: Type.String(),
@@ -179,6 +192,53 @@ export function opsRoutes(deps: AppContext): RoutesPlugin {
           after = { createdAt: last.createdAt, accountId: last.accountId };
         }
         return reply.code(202).send({ changeId, planId, notified });
+      },
+    );
+
+    app.post(
+      '/v1/ops/accounts/:accountId/usage',
+      {
+        config: { routeId: 'ops.reportUsage' },
+        schema: {
+          tags: ['ops'],
+          summary:
+            'Usage the product reports for an account: end users and tickets per agent above the ' +
+            'thresholds flag it for an enterprise offer (PAY-6); seats in use guard downgrades (PAY-4)',
+          security: [{ apiKey: [] }],
+          params: AccountParams,
+          body: UsageBody,
+          response: { 202: ReportedResponse, ...problems(404) },
+        },
+      },
+      async (request, reply) => {
+        const { accountId: id } = request.params;
+        const { endUsers, ticketsPerAgent, seatsInUse } = request.body;
+        await deps.gateway.report(id, { kind: 'usage', endUsers, ticketsPerAgent });
+        if (seatsInUse !== undefined) {
+          await deps.gateway.report(id, { kind: 'seats_in_use', seatsInUse });
+        }
+        return reply.code(202).send({ accountId: id, accepted: true });
+      },
+    );
+
+    app.post(
+      '/v1/ops/accounts/:accountId/shared-login',
+      {
+        config: { routeId: 'ops.reportSharedLogin' },
+        schema: {
+          tags: ['ops'],
+          summary:
+            'The product detected a shared login: the next invoice carries a surcharge and the ' +
+            'owner is emailed (ACCT-2)',
+          security: [{ apiKey: [] }],
+          params: AccountParams,
+          response: { 202: ReportedResponse, ...problems(404) },
+        },
+      },
+      async (request, reply) => {
+        const { accountId: id } = request.params;
+        await deps.gateway.report(id, { kind: 'shared_login' });
+        return reply.code(202).send({ accountId: id, accepted: true });
       },
     );
 

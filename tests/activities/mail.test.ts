@@ -75,6 +75,11 @@ describe('templates', () => {
       lt: 'Keičiasi jūsų plano kaina',
       ro: 'Prețul planului dumneavoastră se schimbă',
     },
+    shared_login_surcharge: {
+      en: 'A shared login was detected on your account',
+      lt: 'Jūsų paskyroje aptiktas bendrai naudojamas prisijungimas',
+      ro: 'Am detectat o autentificare partajată în contul dumneavoastră',
+    },
     account_stopped: {
       en: 'Your account has been stopped',
       lt: 'Jūsų paskyra sustabdyta',

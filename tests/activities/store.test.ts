@@ -242,6 +242,8 @@ describe('publishAccount', () => {
       pendingChange: null,
       seatsInUse: 0,
       paymentFailedAt: null,
+      enterpriseReview: null,
+      sharedLoginSurchargePending: false,
     };
   }
 

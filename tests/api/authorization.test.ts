@@ -67,6 +67,15 @@ function sample(id: RouteId, accountId: string): InjectOptions {
       url: '/v1/ops/plans/team/price-changes',
       payload: { currency: 'USD', seatPrice: { monthly: 2100, annual: 21000 } },
     },
+    'ops.reportUsage': {
+      method: 'POST',
+      url: `/v1/ops/accounts/${accountId}/usage`,
+      payload: { endUsers: 10, ticketsPerAgent: 5, seatsInUse: 2 },
+    },
+    'ops.reportSharedLogin': {
+      method: 'POST',
+      url: `/v1/ops/accounts/${accountId}/shared-login`,
+    },
     'ops.list': { method: 'GET', url: '/v1/ops/accounts?limit=1' },
     'ops.get': { method: 'GET', url: `/v1/ops/accounts/${accountId}` },
     'ops.invoices': { method: 'GET', url: `/v1/ops/accounts/${accountId}/invoices` },

@@ -8,9 +8,16 @@
  */
 import { periodPrice, type PlanTerms } from './catalog';
 import { decideChange, refuseChange, type PlanChange, type PlanChangeRequest } from './changes';
-import { invoiceId, subscriptionInvoice, type InvoiceDraft } from './invoice';
-import type { Money } from './money';
-import { addDays, endOfNextBusinessDay, periodAt, type Cycle, type Period } from './periods';
+import { invoiceId, subscriptionInvoice, type InvoiceDraft, type InvoiceLine } from './invoice';
+import type { Currency, Money } from './money';
+import {
+  addDays,
+  endOfNextBusinessDay,
+  isoDate,
+  periodAt,
+  type Cycle,
+  type Period,
+} from './periods';
 
 export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled';
 export type SuspensionReason = 'trial_expired' | 'payment_failed';
@@ -21,6 +28,7 @@ export type EmailTemplate =
   | 'payment_retrying'
   | 'payment_failed_final_warning'
   | 'price_change_notice'
+  | 'shared_login_surcharge'
   | 'account_stopped'
   | 'cancellation_confirmed'
   | 'account_cancelled';
@@ -42,6 +50,19 @@ export interface ChargeInFlight {
  * last retry, and the account is suspended if that one fails too.
  */
 export const DUNNING_RETRY_DAYS: readonly number[] = [3, 5, 7];
+
+/** Settings of the terms that are configuration, not code (given to the workflow at signup). */
+export interface BillingSettings {
+  /** PAY-6: usage above either figure flags the account for an enterprise offer. */
+  readonly enterpriseThresholds: { readonly endUsers: number; readonly ticketsPerAgent: number };
+  /** ACCT-2: the surcharge for a detected shared login, per currency, in minor units. */
+  readonly sharedLoginSurcharge: Readonly<Record<Currency, number>>;
+}
+
+export const DEFAULT_BILLING_SETTINGS: BillingSettings = {
+  enterpriseThresholds: { endUsers: 10_000, ticketsPerAgent: 2_000 },
+  sharedLoginSurcharge: { USD: 3900, EUR: 3900 },
+};
 
 /** PAY-5: the notice a price change needs before it applies to an account. */
 export const PRICE_NOTICE_DAYS = 30;
@@ -81,6 +102,11 @@ export interface AccountState {
   readonly pendingChange: PlanChange | null;
   /** Agent seats in use, as last reported by the product (PAY-4). */
   readonly seatsInUse: number;
+  readonly settings: BillingSettings;
+  /** PAY-6: set when reported usage went above a threshold; for sales, changes nothing. */
+  readonly enterpriseReview: { readonly flaggedAt: number; readonly reason: string } | null;
+  /** ACCT-2: a shared login detected since the last invoice, surcharged on the next one. */
+  readonly sharedLogin: { readonly detectedAt: number } | null;
   /** Announced price changes not yet applied (PAY-5). */
   readonly scheduledPrices: readonly ScheduledPrice[];
   /** Ids of price changes already heard of, so a repeated announcement is one notice. */
@@ -105,6 +131,12 @@ export type AccountInput =
   | { readonly kind: 'stop_requested' }
   | { readonly kind: 'plan_change_requested'; readonly request: PlanChangeRequest }
   | { readonly kind: 'seats_in_use_reported'; readonly seatsInUse: number }
+  | {
+      readonly kind: 'usage_reported';
+      readonly endUsers: number;
+      readonly ticketsPerAgent: number;
+    }
+  | { readonly kind: 'shared_login_detected' }
   | {
       readonly kind: 'price_change_announced';
       readonly changeId: string;
@@ -177,6 +209,7 @@ export function openAccount(args: {
   readonly seats: number;
   readonly cycle: Cycle;
   readonly now: number;
+  readonly settings?: BillingSettings;
 }): AccountState {
   return {
     accountId: args.accountId,
@@ -195,6 +228,9 @@ export function openAccount(args: {
     dunning: null,
     pendingChange: null,
     seatsInUse: 0,
+    settings: args.settings ?? DEFAULT_BILLING_SETTINGS,
+    enterpriseReview: null,
+    sharedLogin: null,
     scheduledPrices: [],
     priceChangeIds: [],
     pendingCancellation: null,
@@ -287,6 +323,10 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
       return onPlanChange(state, input.request, now);
     case 'price_change_announced':
       return onPriceChange(state, input, now);
+    case 'usage_reported':
+      return onUsage(state, input, now);
+    case 'shared_login_detected':
+      return onSharedLogin(state, now);
     case 'seats_in_use_reported':
       if (!Number.isSafeInteger(input.seatsInUse) || input.seatsInUse < 0) return unchanged(state);
       return unchanged({ ...state, seatsInUse: input.seatsInUse });
@@ -500,6 +540,39 @@ function onPlanChange(state: AccountState, request: PlanChangeRequest, now: numb
   }
 }
 
+function onUsage(
+  state: AccountState,
+  usage: { readonly endUsers: number; readonly ticketsPerAgent: number },
+  now: number,
+): Decision {
+  if (state.enterpriseReview || state.status === 'cancelled') return unchanged(state);
+  const limits = state.settings.enterpriseThresholds;
+  const reasons = [
+    usage.endUsers > limits.endUsers
+      ? `${usage.endUsers} end users (over ${limits.endUsers})`
+      : null,
+    usage.ticketsPerAgent > limits.ticketsPerAgent
+      ? `${usage.ticketsPerAgent} tickets per agent (over ${limits.ticketsPerAgent})`
+      : null,
+  ].filter((reason): reason is string => reason !== null);
+  if (reasons.length === 0) return unchanged(state);
+  // PAY-6: flagged for sales review; nothing else about the account changes.
+  return unchanged({ ...state, enterpriseReview: { flaggedAt: now, reason: reasons.join('; ') } });
+}
+
+function onSharedLogin(state: AccountState, now: number): Decision {
+  if (state.status === 'cancelled' || state.sharedLogin) return unchanged(state);
+  // ACCT-2: one surcharge on the next invoice, however often it is detected before then.
+  const amount: Money = {
+    amount: state.settings.sharedLoginSurcharge[state.plan.currency],
+    currency: state.plan.currency,
+  };
+  return {
+    state: { ...state, sharedLogin: { detectedAt: now } },
+    effects: [{ ...email(state, 'shared_login_surcharge', `shared-login:${now}`), amount }],
+  };
+}
+
 function onPriceChange(
   state: AccountState,
   input: Extract<AccountInput, { kind: 'price_change_announced' }>,
@@ -594,16 +667,35 @@ function startCharge(
 ): Decision {
   state = applyDuePrices(state, periodAt(anchor, state.cycle, periodIndex).start);
   const sequence = state.invoiceCount + 1;
+  const period = periodAt(anchor, state.cycle, periodIndex);
+  const surcharge = state.sharedLogin ? sharedLoginLine(state, period) : null;
   const invoice = subscriptionInvoice({
     invoiceId: invoiceId(state.accountId, sequence),
     accountId: state.accountId,
     plan: state.plan,
     seats: state.seats,
     cycle: state.cycle,
-    period: periodAt(anchor, state.cycle, periodIndex),
+    period,
     first,
+    ...(surcharge ? { extraLines: [surcharge] } : {}),
   });
-  return charge({ ...state, invoiceCount: sequence }, { invoice, anchor, periodIndex, attempt });
+  return charge(
+    { ...state, invoiceCount: sequence, sharedLogin: null },
+    { invoice, anchor, periodIndex, attempt },
+  );
+}
+
+function sharedLoginLine(state: AccountState, period: Period): InvoiceLine {
+  const amount = state.settings.sharedLoginSurcharge[state.plan.currency];
+  return {
+    description: `Shared login detected on ${isoDate(state.sharedLogin!.detectedAt)}: surcharge`,
+    clause: 'ACCT-2',
+    periodStart: period.start,
+    periodEnd: period.end,
+    quantity: 1,
+    unitAmount: amount,
+    amount,
+  };
 }
 
 function retryCharge(state: AccountState, unpaid: ChargeInFlight): Decision {
@@ -679,6 +771,10 @@ export interface AccountView {
   readonly seatsInUse: number;
   /** When a declined renewal first failed, while it is being retried (PAY-13). */
   readonly paymentFailedAt: string | null;
+  /** PAY-6: flagged for an enterprise offer by reported usage (for ops; changes nothing). */
+  readonly enterpriseReview: { readonly flaggedAt: string; readonly reason: string } | null;
+  /** ACCT-2: a shared login will be surcharged on the next invoice. */
+  readonly sharedLoginSurchargePending: boolean;
 }
 
 const deadlineDescriptions: Record<DeadlineAction, string> = {
@@ -729,6 +825,10 @@ export function viewAccount(state: AccountState): AccountView {
       : null,
     seatsInUse: state.seatsInUse,
     paymentFailedAt: iso(state.dunning?.failedAt ?? null),
+    enterpriseReview: state.enterpriseReview
+      ? { flaggedAt: iso(state.enterpriseReview.flaggedAt)!, reason: state.enterpriseReview.reason }
+      : null,
+    sharedLoginSurchargePending: state.sharedLogin !== null,
   };
 }
 

@@ -3,7 +3,7 @@ import { prorate, subtract, sum, type Currency, type Money } from './money';
 import type { Cycle, Period } from './periods';
 
 /** The clause of the terms that a line is charged under. */
-export type ClauseId = 'PAY-1c' | 'PAY-1d' | 'PAY-2a' | 'PAY-3';
+export type ClauseId = 'PAY-1c' | 'PAY-1d' | 'PAY-2a' | 'PAY-3' | 'ACCT-2';
 
 export interface InvoiceLine {
   readonly description: string;
@@ -45,6 +45,8 @@ export function subscriptionInvoice(args: {
   readonly first: boolean;
   /** Clause override, e.g. PAY-3 for a period started by a cycle switch without credit. */
   readonly clause?: ClauseId;
+  /** Lines added to this period's invoice (e.g. an ACCT-2 surcharge). */
+  readonly extraLines?: readonly InvoiceLine[];
 }): InvoiceDraft {
   const { plan, seats, cycle, period } = args;
   const unitAmount = plan.seatPrice[cycle];
@@ -60,7 +62,10 @@ export function subscriptionInvoice(args: {
     unitAmount,
     amount,
   };
-  return draft(args.invoiceId, args.accountId, plan.currency, period, [line]);
+  return draft(args.invoiceId, args.accountId, plan.currency, period, [
+    line,
+    ...(args.extraLines ?? []),
+  ]);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import type { AccountGateway, HistoryPage } from '../../../api/gateway';
 import type {
+  AccountReport,
   AccountView,
   AccountWorkflowInput,
   ChangePlanInput,
@@ -40,6 +41,8 @@ export function accountView(accountId: string, overrides: Partial<AccountView> =
     pendingChange: null,
     seatsInUse: 0,
     paymentFailedAt: null,
+    enterpriseReview: null,
+    sharedLoginSurchargePending: false,
     ...overrides,
   };
 }
@@ -82,6 +85,7 @@ export interface FakeGateway extends AccountGateway {
   changePlan: jest.Mock<Promise<ChangeResult>, [string, ChangePlanInput, string]>;
   previewChange: jest.Mock<Promise<ChangeQuote>, [string, ChangePlanInput]>;
   announcePriceChange: jest.Mock<Promise<boolean>, [string, PriceChangeInput]>;
+  report: jest.Mock<Promise<void>, [string, AccountReport]>;
   state: jest.Mock<Promise<AccountView>, [string]>;
   history: jest.Mock<Promise<HistoryPage>, [string, Uint8Array | null]>;
   ping: jest.Mock<Promise<void>, []>;
@@ -152,6 +156,7 @@ export function fakeGateway(): FakeGateway {
     previewChange: jest.fn<Promise<ChangeQuote>, [string, ChangePlanInput]>(() =>
       Promise.resolve(upgradeQuote()),
     ),
+    report: jest.fn<Promise<void>, [string, AccountReport]>(() => Promise.resolve()),
     announcePriceChange: jest.fn<Promise<boolean>, [string, PriceChangeInput]>(() =>
       Promise.resolve(true),
     ),
