@@ -1,0 +1,310 @@
+/**
+ * `npm run simulate -- <scenario>`: scripted accounts on Temporal's time-skipping test server,
+ * running the real account workflow and policy with recording activities, printing each
+ * account's timeline: invoices with their lines, emails and state changes, with dates.
+ *
+ * Scenarios: monthly-upgrade, annual-upgrade, downgrade, price-change, failed-renewal, all.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import type { BillingActivities } from '../activities/contract';
+import { accountWorkflowId } from '../workflows/ids';
+import {
+  accountStateQuery,
+  attachPaymentMethodUpdate,
+  changePlanUpdate,
+  priceChangeSignal,
+  type AccountView,
+} from '../workflows/messages';
+import type { PlanTerms } from '../workflows/policy/catalog';
+import { formatMoney } from '../workflows/policy/money';
+import type { Cycle } from '../workflows/policy/periods';
+
+const catalog: Record<string, PlanTerms> = {
+  team: {
+    planId: 'team',
+    name: 'Team',
+    currency: 'USD',
+    seatPrice: { monthly: 1900, annual: 18000 },
+    trialDays: 14,
+    minSeats: 1,
+    maxSeats: 50,
+  },
+  business: {
+    planId: 'business',
+    name: 'Business',
+    currency: 'USD',
+    seatPrice: { monthly: 2900, annual: 27600 },
+    trialDays: 14,
+    minSeats: 2,
+    maxSeats: 200,
+  },
+};
+
+const DECLINING = 'pm_card_chargeDeclined';
+
+type Entry = { readonly at: number; readonly text: string };
+
+/** Activities that do nothing but record what the workflow asked, at workflow time. */
+function recordingActivities(timeline: Entry[], clock: () => Promise<number>): BillingActivities {
+  const note = async (text: string) => {
+    timeline.push({ at: await clock(), text });
+  };
+  return {
+    loadPlan: ({ planId, currency }) => {
+      const plan = catalog[planId];
+      if (!plan) {
+        throw ApplicationFailure.create({ type: 'UNKNOWN_PLAN', nonRetryable: true });
+      }
+      return Promise.resolve({ ...plan, currency });
+    },
+    loadHolidays: () => Promise.resolve([]),
+    attachPaymentMethod: ({ accountId, paymentMethodId }) =>
+      Promise.resolve({ customerId: `cus_${accountId}`, paymentMethodId }),
+    chargeInvoice: async ({ invoice, paymentMethodId, idempotencyKey }) => {
+      const total = formatMoney({ amount: invoice.total, currency: invoice.currency });
+      if (paymentMethodId === DECLINING) {
+        await note(`charge DECLINED  ${invoice.invoiceId} ${total} (${idempotencyKey})`);
+        throw ApplicationFailure.create({
+          type: 'CARD_DECLINED',
+          message: 'Your card was declined.',
+          nonRetryable: true,
+        });
+      }
+      const lines = invoice.lines.map(
+        (line) =>
+          `\n      - [${line.clause}] ${line.description}: ${line.quantity} x ${line.unitAmount} = ` +
+          `${formatMoney({ amount: line.amount, currency: invoice.currency })}` +
+          `${line.formula ? `\n        formula: ${line.formula}` : ''}`,
+      );
+      await note(`invoice ${invoice.invoiceId} charged ${total}${lines.join('')}`);
+      return { paymentId: `pi_${idempotencyKey}` };
+    },
+    recordPaidInvoice: ({ invoice }) => Promise.resolve({ number: invoice.invoiceId }),
+    sendEmail: async ({ template, effectiveAt, amount }) => {
+      const details = [
+        effectiveAt === undefined ? null : `date ${iso(effectiveAt)}`,
+        amount === undefined ? null : `amount ${formatMoney(amount)}`,
+      ].filter((part) => part !== null);
+      await note(`email ${template}${details.length ? ` (${details.join(', ')})` : ''}`);
+      return { messageId: `<${template}@simulation>` };
+    },
+    publishAccount: async ({ view }) => {
+      const state = describe(view);
+      if (state !== lastState.get(view.accountId)) {
+        lastState.set(view.accountId, state);
+        await note(`state ${state}`);
+      }
+    },
+  };
+}
+
+const lastState = new Map<string, string>();
+
+function describe(view: AccountView): string {
+  const parts = [
+    view.status + (view.suspensionReason ? ` (${view.suspensionReason})` : ''),
+    `${view.planName} x ${view.seats} ${view.cycle} at ${formatMoney(view.periodPrice)}`,
+  ];
+  if (view.pendingChange) {
+    parts.push(
+      `then ${view.pendingChange.planId} x ${view.pendingChange.seats} ${view.pendingChange.cycle}`,
+    );
+  }
+  if (view.paymentFailedAt) parts.push(`payment failing since ${view.paymentFailedAt}`);
+  return parts.join(', ');
+}
+
+function iso(at: number): string {
+  return new Date(at).toISOString().replace('.000Z', 'Z');
+}
+
+interface Account {
+  readonly accountId: string;
+  readonly handle: WorkflowHandle;
+}
+
+type Step = (ctx: {
+  readonly env: TestWorkflowEnvironment;
+  readonly account: Account;
+  readonly say: (text: string) => Promise<void>;
+}) => Promise<void>;
+
+interface Scenario {
+  readonly description: string;
+  readonly plan: string;
+  readonly seats: number;
+  readonly cycle: Cycle;
+  readonly script: Step;
+}
+
+async function sleepUntilSettled(env: TestWorkflowEnvironment, duration: Duration): Promise<void> {
+  await env.sleep(duration);
+}
+
+const scenarios: Record<string, Scenario> = {
+  'monthly-upgrade': {
+    description: 'Team x 2 monthly, upgraded to Business x 3 mid-month (PAY-2b)',
+    plan: 'team',
+    seats: 2,
+    cycle: 'monthly',
+    script: async ({ env, account, say }) => {
+      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: 'pm_card_visa' }],
+      });
+      await sleepUntilSettled(env, '15 days');
+      const result = await account.handle.executeUpdate(changePlanUpdate, {
+        args: [{ planId: 'business', seats: 3, cycle: 'monthly' }],
+      });
+      await say(`owner changes plan: ${result.change.explanation}`);
+      await sleepUntilSettled(env, '50 days');
+    },
+  },
+  'annual-upgrade': {
+    description: 'Team x 2 annual, upgraded to 5 seats mid-year (PAY-2a)',
+    plan: 'team',
+    seats: 2,
+    cycle: 'annual',
+    script: async ({ env, account, say }) => {
+      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: 'pm_card_visa' }],
+      });
+      await sleepUntilSettled(env, '182 days');
+      const result = await account.handle.executeUpdate(changePlanUpdate, {
+        args: [{ planId: 'team', seats: 5, cycle: 'annual' }],
+      });
+      await say(`owner changes seats: ${result.change.explanation}`);
+      await sleepUntilSettled(env, '200 days');
+    },
+  },
+  downgrade: {
+    description: 'Business x 4 monthly, downgraded to Team x 2 (PAY-3)',
+    plan: 'business',
+    seats: 4,
+    cycle: 'monthly',
+    script: async ({ env, account, say }) => {
+      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: 'pm_card_visa' }],
+      });
+      await sleepUntilSettled(env, '10 days');
+      const result = await account.handle.executeUpdate(changePlanUpdate, {
+        args: [{ planId: 'team', seats: 2, cycle: 'monthly' }],
+      });
+      await say(`owner downgrades: ${result.change.explanation}`);
+      await sleepUntilSettled(env, '50 days');
+    },
+  },
+  'price-change': {
+    description: 'Team x 2 monthly; the Team price goes to 25.00 USD per seat (PAY-5)',
+    plan: 'team',
+    seats: 2,
+    cycle: 'monthly',
+    script: async ({ env, account, say }) => {
+      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: 'pm_card_visa' }],
+      });
+      await sleepUntilSettled(env, '5 days');
+      await say('ops announce: Team is 25.00 USD per seat per month');
+      await account.handle.signal(priceChangeSignal, {
+        changeId: 'simulated-price-change',
+        planId: 'team',
+        currency: 'USD',
+        seatPrice: { monthly: 2500, annual: 24000 },
+      });
+      await sleepUntilSettled(env, '95 days');
+    },
+  },
+  'failed-renewal': {
+    description:
+      'Team x 2 monthly; the renewal is declined, retried, suspended, then paid (PAY-13)',
+    plan: 'team',
+    seats: 2,
+    cycle: 'monthly',
+    script: async ({ env, account, say }) => {
+      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: 'pm_card_visa' }],
+      });
+      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: DECLINING }],
+      });
+      await say('owner replaces the card with one that will be declined');
+      await sleepUntilSettled(env, '40 days');
+      await say('owner adds a new card');
+      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: 'pm_card_mastercard' }],
+      });
+      await sleepUntilSettled(env, '1 day');
+    },
+  },
+};
+
+async function main(): Promise<void> {
+  const requested = process.argv[2] ?? 'all';
+  const names = requested === 'all' ? Object.keys(scenarios) : [requested];
+  for (const name of names) {
+    if (!scenarios[name]) {
+      console.error(`Unknown scenario "${name}". Known: ${Object.keys(scenarios).join(', ')}, all`);
+      process.exitCode = 2;
+      return;
+    }
+  }
+  const path = process.env.TEMPORAL_TEST_SERVER_PATH?.trim();
+  const env = await TestWorkflowEnvironment.createTimeSkipping(
+    path ? { server: { executable: { type: 'existing-path', path } } } : {},
+  );
+  try {
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+    });
+    for (const [index, name] of names.entries()) {
+      const scenario = scenarios[name];
+      const timeline: Entry[] = [];
+      const clock = () => env.currentTimeMs();
+      const taskQueue = `simulation-${index}`;
+      const accountId = `acc_sim_${name.replace(/-/g, '_')}`;
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle,
+        activities: recordingActivities(timeline, clock),
+      });
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start('accountWorkflow', {
+          taskQueue,
+          workflowId: accountWorkflowId(accountId),
+          args: [
+            {
+              accountId,
+              plan: catalog[scenario.plan],
+              seats: scenario.seats,
+              cycle: scenario.cycle,
+            },
+          ],
+        });
+        timeline.push({ at: await clock(), text: `signup: ${scenario.description}` });
+        await scenario.script({
+          env,
+          account: { accountId, handle },
+          say: async (text) => {
+            timeline.push({ at: await clock(), text });
+          },
+        });
+        const final = await handle.query(accountStateQuery);
+        timeline.push({ at: await clock(), text: `end: ${describe(final)}` });
+        await handle.terminate('simulation finished');
+      });
+      console.log(`\n=== ${name}: ${accountId}`);
+      for (const entry of timeline) console.log(`${iso(entry.at)}  ${entry.text}`);
+    }
+  } finally {
+    await env.teardown();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
