@@ -14,6 +14,8 @@ import {
   previewChangeUpdate,
   priceChangeSignal,
   seatsInUseSignal,
+  sharedLoginDetectedSignal,
+  usageReportedSignal,
   type AccountView,
 } from '../../workflows/messages';
 import { prorate } from '../../workflows/policy/money';
@@ -266,6 +268,34 @@ describe('plan changes in the account workflow', () => {
       const second = await skipToCharge(scenario, addMonths(period.start, 2), 3);
       expect(second.invoice.total).toBe(5000);
       expect(second.invoice.lines[0]).toMatchObject({ unitAmount: 2500, quantity: 2 });
+    });
+  });
+
+  test('ACCT-2 and PAY-6: a shared login is surcharged once on the next invoice; heavy usage only flags the account', async () => {
+    await withPayingAccount('monthly', async (scenario) => {
+      const { handle, activities, period } = scenario;
+      await env.sleep('4 days');
+      await handle.signal(usageReportedSignal, { endUsers: 25_000, ticketsPerAgent: 10 });
+      const flagged = await eventually(handle, (view) => view.enterpriseReview !== null);
+      expect(flagged.enterpriseReview!.reason).toContain('25000 end users');
+      await handle.signal(sharedLoginDetectedSignal);
+      await handle.signal(sharedLoginDetectedSignal);
+      await eventually(handle, (view) => view.sharedLoginSurchargePending);
+      await eventually(handle, () =>
+        activities.emails.some((e) => e.template === 'shared_login_surcharge'),
+      );
+      const notices = activities.emails.filter((e) => e.template === 'shared_login_surcharge');
+      expect(notices).toEqual([
+        expect.objectContaining({ amount: { amount: 3900, currency: 'USD' } }),
+      ]);
+      const renewal = await skipToCharge(scenario, period.end, 2);
+      expect(renewal.invoice.lines.map((line) => [line.clause, line.amount])).toEqual([
+        ['PAY-1d', 3800],
+        ['ACCT-2', 3900],
+      ]);
+      expect(renewal.invoice.total).toBe(7700);
+      const next = await skipToCharge(scenario, addMonths(period.start, 2), 3);
+      expect(next.invoice.total).toBe(3800);
     });
   });
 });
