@@ -240,7 +240,16 @@ export function buildApp(deps: AppDeps) {
     if (await claimIdempotencyKey(request, reply, store)) return reply;
   });
 
+  // Closing: requests in flight finish, and their connections close with them instead of
+  // idling in keep-alive until the server gives up on them.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
   app.addHook('onSend', async (request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
     const idempotency = request.idempotency;
     if (!idempotency || idempotency.mode !== 'replay' || idempotency.replayed) return payload;
     if (reply.statusCode >= 500 || typeof payload !== 'string') return payload;

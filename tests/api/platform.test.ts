@@ -1,5 +1,7 @@
+import { buildApp } from '../../api/app';
 import { routeIds, routes } from '../../api/authorization';
 import { errorCodes } from '../../api/errors';
+import { accountView as fakeView } from './support/fake-gateway';
 import {
   bearer,
   createHarness,
@@ -184,3 +186,37 @@ describe('problem documents and logs', () => {
     expect(types.size).toBe(Object.keys(errorCodes).length);
   });
 });
+
+describe('closing', () => {
+  it('finishes requests in flight before closing, and takes no new ones', async () => {
+    const app = buildApp(h.deps);
+    let release: () => void = () => undefined;
+    h.gateway.state.mockImplementationOnce(
+      (accountId) =>
+        new Promise((resolve) => {
+          release = () => resolve({ ...fakeView(accountId) });
+        }),
+    );
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const inFlight = fetch(`${url}/v1/support/accounts/${h.configOwnerAccountId}`, {
+      headers: bearer(h.keys.support),
+    });
+    await waitFor(() => h.gateway.state.mock.calls.length > 0);
+    const closing = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    release();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    const started = Date.now();
+    await closing;
+    // Not held open by the caller's keep-alive connection.
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 200 && !condition(); attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
