@@ -1,4 +1,4 @@
-import { buildApp } from '../../api/app';
+import { buildApp, safeError } from '../../api/app';
 import { routeIds, routes } from '../../api/authorization';
 import { errorCodes } from '../../api/errors';
 import { accountView as fakeView } from './support/fake-gateway';
@@ -220,3 +220,21 @@ async function waitFor(condition: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('error log lines', () => {
+  it('keep what Postgres refused out of the log, and the rest of an error in it', () => {
+    const pgError = Object.assign(
+      new Error('invalid input syntax for type integer: "grace@example.test"'),
+      {
+        severity: 'ERROR',
+        code: '22P02',
+        detail: 'Key (email)=(grace@example.test)',
+        routine: 'pg_strtoint32_safe',
+      },
+    );
+    const logged = JSON.stringify(safeError(pgError));
+    expect(logged).not.toContain('grace@example.test');
+    expect(logged).toContain('22P02');
+    expect(JSON.stringify(safeError(new Error('connect ECONNREFUSED')))).toContain('ECONNREFUSED');
+  });
+});
