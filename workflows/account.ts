@@ -41,6 +41,7 @@ import {
   nextDeadline,
   openAccount,
   refuse,
+  resumeState,
   viewAccount,
   type AccountEffect,
   type AccountInput,
@@ -102,16 +103,16 @@ export async function accountWorkflow(
   input: AccountWorkflowInput,
   carried?: AccountCarryOver,
 ): Promise<AccountView> {
-  let state: AccountState =
-    carried?.state ??
-    openAccount({
-      accountId: input.accountId,
-      plan: input.plan,
-      seats: input.seats,
-      cycle: input.cycle,
-      now: Date.now(),
-      ...(input.settings ? { settings: input.settings } : {}),
-    });
+  let state: AccountState = carried
+    ? resumeState(carried.state)
+    : openAccount({
+        accountId: input.accountId,
+        plan: input.plan,
+        seats: input.seats,
+        cycle: input.cycle,
+        now: Date.now(),
+        ...(input.settings ? { settings: input.settings } : {}),
+      });
   let version = carried?.version ?? 0;
 
   const inbox: Command[] = [];

@@ -2,6 +2,7 @@ import {
   decide,
   nextDeadline,
   openAccount,
+  resumeState,
   viewAccount,
   type AccountEffect,
   type AccountState,
@@ -95,5 +96,28 @@ describe('usage and logins', () => {
     const at = nextDeadline(again.state)!.at;
     const renewed = decide(again.state, { kind: 'deadline_reached' }, at).state;
     expect(renewed.sharedLogin).toBeNull();
+  });
+
+  test('PAY-13: a state carried over from a run before dunning and changes existed resumes with neutral values', () => {
+    const current = active();
+    // What a run of the previous version carried: none of the fields added since.
+    const older: Record<string, unknown> = { ...current };
+    for (const added of [
+      'dunning',
+      'pendingChange',
+      'seatsInUse',
+      'settings',
+      'enterpriseReview',
+      'sharedLogin',
+      'scheduledPrices',
+      'priceChangeIds',
+    ]) {
+      delete older[added];
+    }
+    const resumed = resumeState(older as unknown as AccountState);
+    expect(resumed.scheduledPrices).toEqual([]);
+    expect(resumed.dunning).toBeNull();
+    expect(resumed.seatsInUse).toBe(0);
+    expect(renewalInvoice(resumed).total).toBe(renewalInvoice(current).total);
   });
 });

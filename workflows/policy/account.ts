@@ -239,6 +239,34 @@ export function openAccount(args: {
   };
 }
 
+/**
+ * A state carried over by continue-as-new from a run of an earlier version, with the fields
+ * added since then given their neutral values (no dunning, no scheduled change or price, no
+ * usage reported, default settings).
+ */
+export function resumeState(carried: AccountState): AccountState {
+  const older: Partial<AccountState> = carried;
+  const anchor = carried.billing?.anchor ?? 0;
+  const withAnchor = (charge: ChargeInFlight | null): ChargeInFlight | null => {
+    if (!charge) return null;
+    const partial: Partial<ChargeInFlight> = charge;
+    return { ...charge, anchor: partial.anchor ?? anchor };
+  };
+  return {
+    ...carried,
+    unpaid: withAnchor(carried.unpaid),
+    charge: withAnchor(carried.charge),
+    dunning: older.dunning ?? null,
+    pendingChange: older.pendingChange ?? null,
+    seatsInUse: older.seatsInUse ?? 0,
+    settings: older.settings ?? DEFAULT_BILLING_SETTINGS,
+    enterpriseReview: older.enterpriseReview ?? null,
+    sharedLogin: older.sharedLogin ?? null,
+    scheduledPrices: older.scheduledPrices ?? [],
+    priceChangeIds: older.priceChangeIds ?? [],
+  };
+}
+
 /** The next moment at which the account changes by itself, if any. */
 export function nextDeadline(state: AccountState): Deadline | null {
   if (state.status === 'cancelled' || state.charge) return null;
