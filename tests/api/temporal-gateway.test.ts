@@ -109,6 +109,46 @@ describe('TemporalAccountGateway on a real Temporal server', () => {
     expect(again).toEqual(first);
   });
 
+  it('PAY-2b: a plan change and its preview go through the real updates with their answers', async () => {
+    const accountId = newAccountId();
+    await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    await gateway.attachPaymentMethod(accountId, { paymentMethodId: 'pm_card_visa' }, randomUUID());
+    const request = { planId: 'team', seats: 4, cycle: 'monthly' as const };
+    const preview = await gateway.previewChange(accountId, request);
+    expect(preview).toMatchObject({ kind: 'upgrade_next_renewal', chargeNow: { amount: 0 } });
+    expect((await gateway.state(accountId)).seats).toBe(2);
+    const changed = await gateway.changePlan(accountId, request, randomUUID());
+    expect(changed.change).toEqual(preview);
+    expect(changed.account.seats).toBe(4);
+    expect(changed.charged).toEqual([]);
+  });
+
+  it('PAY-4: seats in use reported by the product make a downgrade need confirmation (409 with the clause)', async () => {
+    const accountId = newAccountId();
+    await gateway.openAccount({ accountId, plan, seats: 3, cycle: 'monthly' });
+    await gateway.report(accountId, { kind: 'seats_in_use', seatsInUse: 3 });
+    const deadline = Date.now() + 10_000;
+    while ((await gateway.state(accountId)).seatsInUse !== 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const refused = await gateway
+      .changePlan(accountId, { planId: 'team', seats: 1, cycle: 'monthly' }, randomUUID())
+      .catch((error: unknown) => error);
+    expect(classify(refused).problem).toMatchObject({
+      status: 409,
+      code: 'CONFIRMATION_REQUIRED',
+      clause: 'PAY-4',
+    });
+    expect(
+      await gateway.announcePriceChange(newAccountId(), {
+        changeId: 'c',
+        planId: 'team',
+        currency: 'USD',
+        seatPrice: { monthly: 1, annual: 1 },
+      }),
+    ).toBe(false);
+  });
+
   it('a refusal arrives as a problem with the workflow’s code', async () => {
     const accountId = newAccountId();
     await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
