@@ -34,6 +34,12 @@ export const refusalTypes = [
   'CHARGE_IN_PROGRESS',
   'CARD_DECLINED',
   'PAYMENT_METHOD_REJECTED',
+  // Lifetime-deal coupons (workflows/policy/coupon.ts)
+  'CODE_ALREADY_REDEEMED',
+  'REDEMPTION_CLOSED',
+  'ACCOUNT_ALREADY_HAS_CODE',
+  'NOT_A_COUPON_ACCOUNT',
+  'SEATS_OUT_OF_RANGE',
 ] as const;
 export type RefusalType = (typeof refusalTypes)[number];
 

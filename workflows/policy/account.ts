@@ -10,16 +10,35 @@ import { periodPrice, type PlanTerms } from './catalog';
 import { invoiceId, subscriptionInvoice, type InvoiceDraft } from './invoice';
 import type { Money } from './money';
 import { addDays, endOfNextBusinessDay, periodAt, type Cycle, type Period } from './periods';
+import {
+  couponDeadline,
+  decideCoupon,
+  isCouponCharge,
+  onCouponChargeFailed,
+  onCouponChargeSucceeded,
+  onCouponDeadline,
+  onCouponPaymentMethodAttached,
+  refuseCoupon,
+  type CouponDeadlineAction,
+  type CouponInput,
+  type CouponRefusalCode,
+  type CouponState,
+} from './coupon';
 
 export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled';
-export type SuspensionReason = 'trial_expired' | 'payment_failed';
+export type SuspensionReason =
+  'trial_expired' | 'payment_failed' | 'billing_details_missing' | 'code_abuse';
 export type EmailTemplate =
   | 'receipt'
   | 'trial_expired'
   | 'payment_failed'
   | 'account_stopped'
   | 'cancellation_confirmed'
-  | 'account_cancelled';
+  | 'account_cancelled'
+  | 'seats_over_included'
+  | 'billing_details_required'
+  | 'billing_details_suspended'
+  | 'code_abuse_suspended';
 
 /** A charge that has been decided and not yet settled. */
 export interface ChargeInFlight {
@@ -49,6 +68,8 @@ export interface AccountState {
   } | null;
   readonly cancelledAt: number | null;
   readonly invoiceCount: number;
+  /** Lifetime-deal accounts only (LTD-4 … LTD-10); absent or null otherwise. */
+  readonly coupon?: CouponState | null;
 }
 
 export type AccountInput =
@@ -68,7 +89,8 @@ export type AccountInput =
       readonly invoiceId: string;
       readonly code: string;
       readonly message: string;
-    };
+    }
+  | CouponInput;
 
 export type AccountEffect =
   | {
@@ -96,14 +118,14 @@ export interface Decision {
   readonly effects: readonly AccountEffect[];
 }
 
-export type DeadlineAction = 'end_trial' | 'renew' | 'cancel';
+export type DeadlineAction = 'end_trial' | 'renew' | 'cancel' | CouponDeadlineAction;
 
 export interface Deadline {
   readonly at: number;
   readonly action: DeadlineAction;
 }
 
-export type RefusalCode = 'ACCOUNT_CLOSED' | 'CHARGE_IN_PROGRESS';
+export type RefusalCode = 'ACCOUNT_CLOSED' | 'CHARGE_IN_PROGRESS' | CouponRefusalCode;
 
 export interface Refusal {
   readonly code: RefusalCode;
@@ -140,6 +162,7 @@ export function openAccount(args: {
 
 /** The next moment at which the account changes by itself, if any. */
 export function nextDeadline(state: AccountState): Deadline | null {
+  if (state.coupon) return couponDeadline(state);
   if (state.status === 'cancelled' || state.charge) return null;
   const renewal =
     state.status === 'active' && state.billing
@@ -180,6 +203,10 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
       return null;
     case 'support_cancellation_requested':
       return state.status === 'cancelled' ? closed : null;
+    case 'coupon_seats_changed':
+    case 'billing_details_checked':
+    case 'code_abuse_reported':
+      return refuseCoupon(state, input);
     default:
       return null;
   }
@@ -202,6 +229,7 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
         ],
       };
     case 'payment_method_attached':
+      if (state.coupon) return onCouponPaymentMethodAttached(state, input);
       return onPaymentMethodAttached(state, input, now);
     case 'payment_method_rejected':
       return unchanged(state);
@@ -210,9 +238,19 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
     case 'support_cancellation_requested':
       return onSupportCancellation(state, input.holidays, now);
     case 'charge_succeeded':
+      if (isCouponCharge(state, input.invoiceId)) {
+        return onCouponChargeSucceeded(state, input.invoiceId);
+      }
       return onChargeSucceeded(state, input.invoiceId, now);
     case 'charge_failed':
+      if (isCouponCharge(state, input.invoiceId)) {
+        return onCouponChargeFailed(state, input.invoiceId);
+      }
       return onChargeFailed(state, input.invoiceId);
+    case 'coupon_seats_changed':
+    case 'billing_details_checked':
+    case 'code_abuse_reported':
+      return decideCoupon(state, input, now);
   }
 }
 
@@ -241,6 +279,9 @@ function onDeadline(state: AccountState, now: number): Decision {
         state: cancelled(state, due.at),
         effects: [email(state, 'account_cancelled', 'cancelled')],
       };
+    case 'coupon_invoice':
+    case 'coupon_suspend':
+      return onCouponDeadline(state, due, now);
   }
 }
 
@@ -418,6 +459,9 @@ const deadlineDescriptions: Record<DeadlineAction, string> = {
   end_trial: 'The trial ends; without a payment method the account is suspended (PAY-1b).',
   renew: 'The next period starts and is charged in advance (PAY-1d).',
   cancel: 'The cancellation filed with support takes effect (CAN-1).',
+  coupon_invoice: 'The month ends; its extra seats are invoiced by seat-time (LTD-5).',
+  coupon_suspend:
+    'The grace period for billing details ends; without them the account is suspended (LTD-10).',
 };
 
 export function viewAccount(state: AccountState): AccountView {
