@@ -38,6 +38,8 @@ import {
   type AccountState,
   type AccountView,
 } from './policy/account';
+import { registerCouponHandlers } from './coupon-handlers';
+import { openCouponAccount } from './policy/coupon';
 
 /** Reads and bookkeeping: quick, retried until they succeed. */
 const store = proxyActivities<BillingActivities>({
@@ -93,13 +95,20 @@ export async function accountWorkflow(
 ): Promise<AccountView> {
   let state: AccountState =
     carried?.state ??
-    openAccount({
-      accountId: input.accountId,
-      plan: input.plan,
-      seats: input.seats,
-      cycle: input.cycle,
-      now: Date.now(),
-    });
+    (input.coupon
+      ? openCouponAccount({
+          accountId: input.accountId,
+          plan: input.plan,
+          terms: input.coupon,
+          now: Date.now(),
+        })
+      : openAccount({
+          accountId: input.accountId,
+          plan: input.plan,
+          seats: input.seats,
+          cycle: input.cycle,
+          now: Date.now(),
+        }));
   let version = carried?.version ?? 0;
 
   const inbox: Command[] = [];
@@ -154,6 +163,13 @@ export async function accountWorkflow(
     },
     { validator: () => validate({ kind: 'support_cancellation_requested', holidays: [] }) },
   );
+
+  registerCouponHandlers({
+    state: () => state,
+    submit,
+    validate,
+    enqueue: (command) => inbox.push({ input: command }),
+  });
 
   async function publish(): Promise<void> {
     version += 1;
