@@ -228,6 +228,7 @@ export async function accountWorkflow(
             accountId: state.accountId,
             paymentMethodId: effect.paymentMethodId,
             idempotencyKey: effect.idempotencyKey,
+            ...(effect.allowedTypes ? { allowedTypes: [...effect.allowedTypes] } : {}),
           });
           return { kind: 'payment_method_attached', ...attached };
         } catch (error) {

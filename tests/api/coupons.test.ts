@@ -72,8 +72,13 @@ function redeem(overrides: Record<string, unknown> = {}) {
   });
 }
 
+/** A random deal code of letters only: long digit runs would look like card numbers (PAY-8). */
 function freshCode(): string {
-  return `LTD-${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
+  const letters = randomUUID()
+    .replace(/-/g, '')
+    .slice(0, 16)
+    .replace(/[0-9]/g, (digit) => String.fromCharCode(103 + Number(digit)));
+  return `LTD-${letters.toUpperCase()}`;
 }
 
 function expectProblem(

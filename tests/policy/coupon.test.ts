@@ -342,6 +342,17 @@ describe('coupon account (LTD-4, LTD-6, LTD-9, LTD-10)', () => {
     expect(paid.state.coupon?.due).toEqual([]);
   });
 
+  test('LTD-8: a coupon account accepts card or PayPal payment methods only', () => {
+    const decision = decide(
+      open(),
+      { kind: 'payment_method_submitted', paymentMethodId: 'pm_x' },
+      opened,
+    );
+    expect(decision.effects).toEqual([
+      expect.objectContaining({ kind: 'attach_payment_method', allowedTypes: ['card', 'paypal'] }),
+    ]);
+  });
+
   test('LTD-2: a reported shared code suspends the account with reason code_abuse', () => {
     const state = decide(open(), { kind: 'code_abuse_reported' }, opened).state;
     expect(state.status).toBe('suspended');

@@ -3,7 +3,7 @@
  * whole calendar months of seat-time, a 7-day grace period and a suspension.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { TemporalCouponGateway } from '../../api/coupon-gateway';
 import { accountWorkflow } from '../../workflows';
@@ -22,7 +22,7 @@ import {
 import { DEFAULT_EXTRA_SEAT_PRICE } from '../../workflows/policy/coupon';
 import { divideHalfUp } from '../../workflows/policy/money';
 import { DAY_MS } from '../../workflows/policy/periods';
-import { testServerOptions } from '../support/env';
+import { startTimeSkipping } from '../support/time-skipping';
 import { allInclusivePlan, fakeCouponActivities, type FakeCouponActivities } from './coupon-fakes';
 
 let env: TestWorkflowEnvironment;
@@ -30,7 +30,7 @@ let bundle: WorkflowBundle;
 let counter = 0;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: testServerOptions() });
+  env = await startTimeSkipping();
   bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
 }, 300_000);
 

@@ -4,7 +4,7 @@
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { TemporalCouponGateway } from '../../api/coupon-gateway';
 import { accountWorkflow } from '../../workflows';
@@ -12,7 +12,7 @@ import { couponWorkflowStateQuery } from '../../workflows/coupon-messages';
 import { accountWorkflowId, couponWorkflowId } from '../../workflows/ids';
 import { accountStateQuery, type AccountView } from '../../workflows/messages';
 import { couponAccountId, DEFAULT_EXTRA_SEAT_PRICE } from '../../workflows/policy/coupon';
-import { testServerOptions } from '../support/env';
+import { startTimeSkipping } from '../support/time-skipping';
 import { allInclusivePlan, fakeCouponActivities, type FakeCouponActivities } from './coupon-fakes';
 
 let env: TestWorkflowEnvironment;
@@ -20,7 +20,7 @@ let bundle: WorkflowBundle;
 let counter = 0;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: testServerOptions() });
+  env = await startTimeSkipping();
   bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
 }, 300_000);
 

@@ -11,6 +11,7 @@ import { invoiceId, subscriptionInvoice, type InvoiceDraft } from './invoice';
 import type { Money } from './money';
 import { addDays, endOfNextBusinessDay, periodAt, type Cycle, type Period } from './periods';
 import {
+  COUPON_PAYMENT_METHOD_TYPES,
   couponDeadline,
   decideCoupon,
   isCouponCharge,
@@ -97,6 +98,8 @@ export type AccountEffect =
       readonly kind: 'attach_payment_method';
       readonly paymentMethodId: string;
       readonly idempotencyKey: string;
+      /** Only these payment method types are accepted (coupon accounts, LTD-8). */
+      readonly allowedTypes?: readonly string[];
     }
   | {
       readonly kind: 'charge_invoice';
@@ -225,6 +228,7 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
             kind: 'attach_payment_method',
             paymentMethodId: input.paymentMethodId,
             idempotencyKey: `${state.accountId}:payment-method:${input.paymentMethodId}`,
+            ...(state.coupon ? { allowedTypes: COUPON_PAYMENT_METHOD_TYPES } : {}),
           },
         ],
       };

@@ -25,6 +25,8 @@ import { calendarMonth, seatTimeInvoice, type SeatChange } from './seat-time';
 export const DEFAULT_EXTRA_SEAT_PRICE: Money = money(3900, 'USD');
 /** LTD-4: the owner plus one agent or admin. */
 export const DEFAULT_INCLUDED_SEATS = 2;
+/** LTD-8: extra seats are paid by card or PayPal, through the payment processor. */
+export const COUPON_PAYMENT_METHOD_TYPES: readonly string[] = ['card', 'paypal'];
 /** LTD-10: how long billing details may be missing after the charge is due, after a warning. */
 export const BILLING_DETAILS_GRACE_DAYS = 7;
 
