@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
+import type { CouponActivities } from './coupon-contract';
+import { createCouponActivities } from './coupons';
 import { activityLogger } from './log';
 import { createMailActivities } from './mail';
 import { createPaymentActivities } from './payments';
@@ -26,13 +28,14 @@ export interface ActivityDeps {
   readonly logger: Logger;
 }
 
-export function createActivities(deps: ActivityDeps): BillingActivities {
+export function createActivities(deps: ActivityDeps): BillingActivities & CouponActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
     ...createCatalogActivities(deps),
     ...createPaymentActivities({ stripe: deps.stripe, store, logger }),
     ...createMailActivities({ store, mailer: deps.mailer, mailFrom: deps.mailFrom, logger }),
+    ...createCouponActivities({ pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

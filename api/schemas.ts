@@ -60,7 +60,9 @@ export const AccountViewSchema = Type.Object(
   {
     accountId: Type.String(),
     status: AccountStatus,
-    suspensionReason: Nullable(literals(['trial_expired', 'payment_failed'])),
+    suspensionReason: Nullable(
+      literals(['trial_expired', 'payment_failed', 'billing_details_missing', 'code_abuse']),
+    ),
     planId: Type.String(),
     planName: Type.String(),
     seats: Type.Integer(),
@@ -71,7 +73,14 @@ export const AccountViewSchema = Type.Object(
     nextDeadline: Nullable(
       Type.Object({
         at: Instant,
-        action: literals(['end_trial', 'renew', 'retry_payment', 'cancel']),
+        action: literals([
+          'end_trial',
+          'renew',
+          'retry_payment',
+          'cancel',
+          'coupon_invoice',
+          'coupon_suspend',
+        ]),
         description: Type.String(),
       }),
     ),

@@ -50,6 +50,8 @@ import {
 } from './policy/account';
 import { decideChange, refuseChangeEarly, type PlanChangeRequest } from './policy/changes';
 import type { PlanTerms } from './policy/catalog';
+import { registerCouponHandlers } from './coupon-handlers';
+import { openCouponAccount } from './policy/coupon';
 
 /** Reads and bookkeeping: quick, retried until they succeed. */
 const store = proxyActivities<BillingActivities>({
@@ -105,14 +107,21 @@ export async function accountWorkflow(
 ): Promise<AccountView> {
   let state: AccountState = carried
     ? resumeState(carried.state)
-    : openAccount({
-        accountId: input.accountId,
-        plan: input.plan,
-        seats: input.seats,
-        cycle: input.cycle,
-        now: Date.now(),
-        ...(input.settings ? { settings: input.settings } : {}),
-      });
+    : input.coupon
+      ? openCouponAccount({
+          accountId: input.accountId,
+          plan: input.plan,
+          terms: input.coupon,
+          now: Date.now(),
+        })
+      : openAccount({
+          accountId: input.accountId,
+          plan: input.plan,
+          seats: input.seats,
+          cycle: input.cycle,
+          now: Date.now(),
+          ...(input.settings ? { settings: input.settings } : {}),
+        });
   let version = carried?.version ?? 0;
 
   const inbox: Command[] = [];
@@ -241,6 +250,13 @@ export async function accountWorkflow(
     { validator: () => validate({ kind: 'support_cancellation_requested', holidays: [] }) },
   );
 
+  registerCouponHandlers({
+    state: () => state,
+    submit,
+    validate,
+    enqueue: (command) => inbox.push({ input: command }),
+  });
+
   async function publish(): Promise<void> {
     version += 1;
     await store.publishAccount({ view: viewAccount(state), version });
@@ -309,6 +325,7 @@ export async function accountWorkflow(
             accountId: state.accountId,
             paymentMethodId: effect.paymentMethodId,
             idempotencyKey: effect.idempotencyKey,
+            ...(effect.allowedTypes ? { allowedTypes: [...effect.allowedTypes] } : {}),
           });
           return { kind: 'payment_method_attached', ...attached };
         } catch (error) {

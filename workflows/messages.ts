@@ -8,6 +8,7 @@ import type { AccountView, BillingSettings } from './policy/account';
 import type { Cycle } from './policy/periods';
 import type { PlanTerms } from './policy/catalog';
 import type { Currency, Money } from './policy/money';
+import type { CouponTerms } from './policy/coupon';
 
 /** Input of a new account workflow. Carries no personal data: that stays in Postgres. */
 export interface AccountWorkflowInput {
@@ -18,6 +19,8 @@ export interface AccountWorkflowInput {
   readonly cycle: Cycle;
   /** Thresholds and surcharges that are configuration (PAY-6, ACCT-2); defaults if absent. */
   readonly settings?: BillingSettings;
+  /** Set for an account opened by a lifetime-deal code (LTD-4); it starts active, no trial. */
+  readonly coupon?: CouponTerms;
 }
 
 export interface PaymentMethodUpdateInput {
@@ -54,10 +57,16 @@ export const refusalTypes = [
   'PAYMENT_METHOD_REJECTED',
   'ACCOUNT_SUSPENDED',
   'CONFIRMATION_REQUIRED',
-  'SEATS_OUT_OF_RANGE',
   'UNKNOWN_PLAN',
   'CURRENCY_NOT_OFFERED',
   'NO_CHANGE',
+  'PLAN_FIXED_BY_COUPON',
+  // Lifetime-deal coupons (workflows/policy/coupon.ts)
+  'CODE_ALREADY_REDEEMED',
+  'REDEMPTION_CLOSED',
+  'ACCOUNT_ALREADY_HAS_CODE',
+  'NOT_A_COUPON_ACCOUNT',
+  'SEATS_OUT_OF_RANGE',
 ] as const;
 export type RefusalType = (typeof refusalTypes)[number];
 

@@ -18,9 +18,25 @@ import {
   type Cycle,
   type Period,
 } from './periods';
+import {
+  COUPON_PAYMENT_METHOD_TYPES,
+  couponDeadline,
+  decideCoupon,
+  isCouponCharge,
+  onCouponChargeFailed,
+  onCouponChargeSucceeded,
+  onCouponDeadline,
+  onCouponPaymentMethodAttached,
+  refuseCoupon,
+  type CouponDeadlineAction,
+  type CouponInput,
+  type CouponRefusalCode,
+  type CouponState,
+} from './coupon';
 
 export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled';
-export type SuspensionReason = 'trial_expired' | 'payment_failed';
+export type SuspensionReason =
+  'trial_expired' | 'payment_failed' | 'billing_details_missing' | 'code_abuse';
 export type EmailTemplate =
   | 'receipt'
   | 'trial_expired'
@@ -31,7 +47,11 @@ export type EmailTemplate =
   | 'shared_login_surcharge'
   | 'account_stopped'
   | 'cancellation_confirmed'
-  | 'account_cancelled';
+  | 'account_cancelled'
+  | 'seats_over_included'
+  | 'billing_details_required'
+  | 'billing_details_suspended'
+  | 'code_abuse_suspended';
 
 /** A charge that has been decided and not yet settled. */
 export interface ChargeInFlight {
@@ -117,6 +137,8 @@ export interface AccountState {
   } | null;
   readonly cancelledAt: number | null;
   readonly invoiceCount: number;
+  /** Lifetime-deal accounts only (LTD-4 … LTD-10); absent or null otherwise. */
+  readonly coupon?: CouponState | null;
 }
 
 export type AccountInput =
@@ -151,13 +173,16 @@ export type AccountInput =
       readonly invoiceId: string;
       readonly code: string;
       readonly message: string;
-    };
+    }
+  | CouponInput;
 
 export type AccountEffect =
   | {
       readonly kind: 'attach_payment_method';
       readonly paymentMethodId: string;
       readonly idempotencyKey: string;
+      /** Only these payment method types are accepted (coupon accounts, LTD-8). */
+      readonly allowedTypes?: readonly string[];
     }
   | {
       readonly kind: 'charge_invoice';
@@ -181,7 +206,8 @@ export interface Decision {
   readonly effects: readonly AccountEffect[];
 }
 
-export type DeadlineAction = 'end_trial' | 'renew' | 'retry_payment' | 'cancel';
+export type DeadlineAction =
+  'end_trial' | 'renew' | 'retry_payment' | 'cancel' | CouponDeadlineAction;
 
 export interface Deadline {
   readonly at: number;
@@ -195,7 +221,9 @@ export type RefusalCode =
   | 'CONFIRMATION_REQUIRED'
   | 'SEATS_OUT_OF_RANGE'
   | 'CURRENCY_NOT_OFFERED'
-  | 'NO_CHANGE';
+  | 'NO_CHANGE'
+  | 'PLAN_FIXED_BY_COUPON'
+  | CouponRefusalCode;
 
 export interface Refusal {
   readonly code: RefusalCode;
@@ -269,6 +297,7 @@ export function resumeState(carried: AccountState): AccountState {
 
 /** The next moment at which the account changes by itself, if any. */
 export function nextDeadline(state: AccountState): Deadline | null {
+  if (state.coupon) return couponDeadline(state);
   if (state.status === 'cancelled' || state.charge) return null;
   const renewal =
     state.status === 'active' && state.billing
@@ -318,6 +347,10 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
       return state.status === 'cancelled' ? closed : null;
     case 'plan_change_requested':
       return refuseChange(state, input.request);
+    case 'coupon_seats_changed':
+    case 'billing_details_checked':
+    case 'code_abuse_reported':
+      return refuseCoupon(state, input);
     default:
       return null;
   }
@@ -336,10 +369,12 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
             kind: 'attach_payment_method',
             paymentMethodId: input.paymentMethodId,
             idempotencyKey: `${state.accountId}:payment-method:${input.paymentMethodId}`,
+            ...(state.coupon ? { allowedTypes: COUPON_PAYMENT_METHOD_TYPES } : {}),
           },
         ],
       };
     case 'payment_method_attached':
+      if (state.coupon) return onCouponPaymentMethodAttached(state, input);
       return onPaymentMethodAttached(state, input, now);
     case 'payment_method_rejected':
       return unchanged(state);
@@ -359,9 +394,19 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
       if (!Number.isSafeInteger(input.seatsInUse) || input.seatsInUse < 0) return unchanged(state);
       return unchanged({ ...state, seatsInUse: input.seatsInUse });
     case 'charge_succeeded':
+      if (isCouponCharge(state, input.invoiceId)) {
+        return onCouponChargeSucceeded(state, input.invoiceId);
+      }
       return onChargeSucceeded(state, input.invoiceId, now);
     case 'charge_failed':
+      if (isCouponCharge(state, input.invoiceId)) {
+        return onCouponChargeFailed(state, input.invoiceId);
+      }
       return onChargeFailed(state, input.invoiceId, now);
+    case 'coupon_seats_changed':
+    case 'billing_details_checked':
+    case 'code_abuse_reported':
+      return decideCoupon(state, input, now);
   }
 }
 
@@ -409,6 +454,9 @@ function onDeadline(state: AccountState, now: number): Decision {
         state: cancelled(state, due.at),
         effects: [email(state, 'account_cancelled', 'cancelled')],
       };
+    case 'coupon_invoice':
+    case 'coupon_suspend':
+      return onCouponDeadline(state, due, now);
   }
 }
 
@@ -811,6 +859,9 @@ const deadlineDescriptions: Record<DeadlineAction, string> = {
   retry_payment:
     'The declined renewal is charged again; suspension follows the last retry (PAY-13).',
   cancel: 'The cancellation filed with support takes effect (CAN-1).',
+  coupon_invoice: 'The month ends; its extra seats are invoiced by seat-time (LTD-5).',
+  coupon_suspend:
+    'The grace period for billing details ends; without them the account is suspended (LTD-10).',
 };
 
 export function viewAccount(state: AccountState): AccountView {

@@ -88,6 +88,14 @@ export function refuseChangeEarly(
       clause: 'CAN-2',
     };
   }
+  if (state.coupon) {
+    return {
+      code: 'PLAN_FIXED_BY_COUPON',
+      message:
+        'A lifetime-deal account keeps its plan; extra seats are billed by seat-time instead.',
+      clause: 'LTD-4',
+    };
+  }
   if (state.status === 'suspended') {
     return {
       code: 'ACCOUNT_SUSPENDED',
