@@ -10,6 +10,7 @@ import {
 } from '../../workflows/policy/account';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { decideChange, type PlanChangeRequest } from '../../workflows/policy/changes';
+import { openCouponAccount } from '../../workflows/policy/coupon';
 import { prorationLine } from '../../workflows/policy/invoice';
 import { addMonths, DAY_MS, type Cycle } from '../../workflows/policy/periods';
 
@@ -245,6 +246,24 @@ describe('plan changes', () => {
     expect(refuse(state, change({ plan: team, seats: 51, cycle: 'monthly' }))?.code).toBe(
       'SEATS_OUT_OF_RANGE',
     );
+  });
+
+  test('PAY-2a: a lifetime-deal account cannot change its plan (LTD-4)', () => {
+    const coupon = openCouponAccount({
+      accountId: 'acc_c',
+      plan: { ...business, planId: 'all-inclusive' },
+      terms: {
+        codeHash: 'a'.repeat(64),
+        campaignId: 'appsumo-2019',
+        includedSeats: 2,
+        extraSeatPrice: { amount: 3900, currency: 'EUR' },
+      },
+      now: paidAt,
+    });
+    expect(refuse(coupon, change({ plan: business, seats: 5, cycle: 'monthly' }))).toMatchObject({
+      code: 'PLAN_FIXED_BY_COUPON',
+      clause: 'LTD-4',
+    });
   });
 
   test('PAY-13: a suspended account cannot change plans', () => {
