@@ -8,6 +8,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
+import { resolveTestServer, toolContext } from './tools';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { BillingActivities } from '../activities/contract';
@@ -251,9 +252,14 @@ async function main(): Promise<void> {
       return;
     }
   }
-  const path = process.env.TEMPORAL_TEST_SERVER_PATH?.trim();
+  // The same time-skipping server as the tests: provisioned from the registries or the cache.
+  const testServer = await resolveTestServer(
+    toolContext((line) => console.error(`[tools] ${line}`)),
+  );
   const env = await TestWorkflowEnvironment.createTimeSkipping(
-    path ? { server: { executable: { type: 'existing-path', path } } } : {},
+    testServer.kind === 'path'
+      ? { server: { executable: { type: 'existing-path', path: testServer.path } } }
+      : {},
   );
   try {
     const workflowBundle = await bundleWorkflowCode({
