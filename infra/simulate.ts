@@ -3,7 +3,8 @@
  * running the real account workflow and policy with recording activities, printing each
  * account's timeline: invoices with their lines, emails and state changes, with dates.
  *
- * Scenarios: monthly-upgrade, annual-upgrade, downgrade, price-change, failed-renewal, all.
+ * Scenarios: monthly-upgrade, annual-upgrade, downgrade, price-change, failed-renewal, coupon,
+ * all.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
@@ -12,7 +13,13 @@ import { resolveTestServer, toolContext } from './tools';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { BillingActivities } from '../activities/contract';
-import { accountWorkflowId } from '../workflows/ids';
+import { accountWorkflowId, couponWorkflowId } from '../workflows/ids';
+import { TemporalCouponGateway } from '../api/coupon-gateway';
+import type { CouponActivities, StoredCampaign } from '../activities/coupon-contract';
+import {
+  billingDetailsProvidedUpdate,
+  changeCouponSeatsUpdate,
+} from '../workflows/coupon-messages';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
@@ -34,6 +41,15 @@ const catalog: Record<string, PlanTerms> = {
     minSeats: 1,
     maxSeats: 50,
   },
+  'all-inclusive': {
+    planId: 'all-inclusive',
+    name: 'All-inclusive',
+    currency: 'USD',
+    seatPrice: { monthly: 3900, annual: 37200 },
+    trialDays: 14,
+    minSeats: 1,
+    maxSeats: 1000,
+  },
   business: {
     planId: 'business',
     name: 'Business',
@@ -49,12 +65,38 @@ const DECLINING = 'pm_card_chargeDeclined';
 
 type Entry = { readonly at: number; readonly text: string };
 
+/** What the simulated Postgres knows about a coupon account's billing details (LTD-7). */
+const billingDetailsOnFile = new Set<string>();
+
+/** The lifetime-deal campaign of the coupon scenario (LTD-3, LTD-4, LTD-5). */
+const simulatedCampaign: StoredCampaign = {
+  campaignId: 'lifetime-deal',
+  planId: 'all-inclusive',
+  currency: 'USD',
+  includedSeats: 2,
+  extraSeatPrice: 3900,
+  redeemBy: Date.parse('2099-11-30T23:59:59.999Z'),
+};
+
 /** Activities that do nothing but record what the workflow asked, at workflow time. */
-function recordingActivities(timeline: Entry[], clock: () => Promise<number>): BillingActivities {
+function recordingActivities(
+  timeline: Entry[],
+  clock: () => Promise<number>,
+): BillingActivities & CouponActivities {
   const note = async (text: string) => {
     timeline.push({ at: await clock(), text });
   };
   return {
+    loadCouponCampaign: () => Promise.resolve(simulatedCampaign),
+    findCouponHolder: () => Promise.resolve({ accountId: null }),
+    createCouponAccount: async ({ accountId, planId, seats }) => {
+      await note(`redemption: account ${accountId} opened on ${planId} with ${seats} seats`);
+      return { slug: 'acme' };
+    },
+    checkBillingDetails: ({ accountId }) =>
+      Promise.resolve({
+        missing: billingDetailsOnFile.has(accountId) ? [] : ['street', 'city', 'postcode'],
+      }),
     loadPlan: ({ planId, currency }) => {
       const plan = catalog[planId];
       if (!plan) {
@@ -139,6 +181,8 @@ interface Scenario {
   readonly plan: string;
   readonly seats: number;
   readonly cycle: Cycle;
+  /** Opened by redeeming a lifetime-deal code through its coupon workflow, not by signup. */
+  readonly redeemed?: boolean;
   readonly script: Step;
 }
 
@@ -218,6 +262,35 @@ const scenarios: Record<string, Scenario> = {
       await sleepUntilSettled(env, '95 days');
     },
   },
+  coupon: {
+    description: 'a lifetime-deal code redeemed; extra seats; billing details missing (LTD-1..10)',
+    plan: 'all-inclusive',
+    seats: 2,
+    cycle: 'monthly',
+    redeemed: true,
+    script: async ({ env, account, say }) => {
+      const seats = async (count: number) => {
+        await say(`owner sets seats to ${count}`);
+        await account.handle.executeUpdate(changeCouponSeatsUpdate, { args: [{ seats: count }] });
+      };
+      const start = await env.currentTimeMs();
+      const now = new Date(start);
+      const nextMonth = (day: number) => Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, day);
+      await env.sleep(nextMonth(10) - start);
+      await seats(5); // three over the two included seats (LTD-6)
+      await env.sleep(nextMonth(20) - (await env.currentTimeMs()));
+      await seats(4);
+      // The month's extra seat-time is invoiced in arrears on the 1st; no details, no card yet.
+      await env.sleep('30 days');
+      await say('owner gives billing details and a card');
+      billingDetailsOnFile.add(account.accountId);
+      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: 'pm_card_visa' }],
+      });
+      await account.handle.executeUpdate(billingDetailsProvidedUpdate);
+      await env.sleep('1 day');
+    },
+  },
   'failed-renewal': {
     description:
       'Team x 2 monthly; the renewal is declined, retried, suspended, then paid (PAY-13)',
@@ -271,6 +344,7 @@ async function main(): Promise<void> {
       const clock = () => env.currentTimeMs();
       const taskQueue = `simulation-${index}`;
       const accountId = `acc_sim_${name.replace(/-/g, '_')}`;
+      let shown = accountId;
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue,
@@ -278,22 +352,34 @@ async function main(): Promise<void> {
         activities: recordingActivities(timeline, clock),
       });
       await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start('accountWorkflow', {
-          taskQueue,
-          workflowId: accountWorkflowId(accountId),
-          args: [
-            {
-              accountId,
-              plan: catalog[scenario.plan],
-              seats: scenario.seats,
-              cycle: scenario.cycle,
-            },
-          ],
-        });
-        timeline.push({ at: await clock(), text: `signup: ${scenario.description}` });
+        let simulated = accountId;
+        const codeHash = `${name}${'0'.repeat(64)}`.slice(0, 64).replace(/[^0-9a-f]/g, 'c');
+        if (scenario.redeemed) {
+          timeline.push({ at: await clock(), text: `redeem a code: ${scenario.description}` });
+          const redeemed = await new TemporalCouponGateway(env.client, { taskQueue }).redeem(
+            codeHash,
+            `simulated-${name}`,
+          );
+          simulated = redeemed.accountId;
+        } else {
+          await env.client.workflow.start('accountWorkflow', {
+            taskQueue,
+            workflowId: accountWorkflowId(accountId),
+            args: [
+              {
+                accountId,
+                plan: catalog[scenario.plan],
+                seats: scenario.seats,
+                cycle: scenario.cycle,
+              },
+            ],
+          });
+          timeline.push({ at: await clock(), text: `signup: ${scenario.description}` });
+        }
+        const handle = env.client.workflow.getHandle(accountWorkflowId(simulated));
         await scenario.script({
           env,
-          account: { accountId, handle },
+          account: { accountId: simulated, handle },
           say: async (text) => {
             timeline.push({ at: await clock(), text });
           },
@@ -301,8 +387,12 @@ async function main(): Promise<void> {
         const final = await handle.query(accountStateQuery);
         timeline.push({ at: await clock(), text: `end: ${describe(final)}` });
         await handle.terminate('simulation finished');
+        if (scenario.redeemed) {
+          await env.client.workflow.getHandle(couponWorkflowId(codeHash)).terminate('finished');
+        }
+        shown = simulated;
       });
-      console.log(`\n=== ${name}: ${accountId}`);
+      console.log(`\n=== ${name}: ${shown}`);
       for (const entry of timeline) console.log(`${iso(entry.at)}  ${entry.text}`);
     }
   } finally {
