@@ -79,6 +79,9 @@ export function seatTimeLines(
     periodEnd: interval.end,
     quantity: interval.extraSeats,
     unitAmount: monthlySeatPrice.amount,
+    formula:
+      `${interval.extraSeats} x ${monthlySeatPrice.amount} x ${interval.end - interval.start} ms` +
+      ` / ${monthMs} ms (rounded half up)`,
     amount: prorate(
       monthlySeatPrice,
       interval.extraSeats * (interval.end - interval.start),
