@@ -52,6 +52,8 @@ import { decideChange, refuseChangeEarly, type PlanChangeRequest } from './polic
 import type { PlanTerms } from './policy/catalog';
 import { registerCouponHandlers } from './coupon-handlers';
 import { openCouponAccount } from './policy/coupon';
+import { registerPaymentEventHandlers } from './payment-events';
+import type { PaymentEventsState } from './policy/payment-events';
 
 /** Reads and bookkeeping: quick, retried until they succeed. */
 const store = proxyActivities<BillingActivities>({
@@ -87,6 +89,8 @@ const payments = proxyActivities<Pick<BillingActivities, 'attachPaymentMethod' |
 export interface AccountCarryOver {
   readonly state: AccountState;
   readonly version: number;
+  /** Stripe payment events already recorded (absent in runs from before they were). */
+  readonly paymentEvents?: PaymentEventsState;
 }
 
 interface Command {
@@ -257,6 +261,11 @@ export async function accountWorkflow(
     enqueue: (command) => inbox.push({ input: command }),
   });
 
+  const paymentEvents = registerPaymentEventHandlers({
+    state: () => state,
+    carried: carried?.paymentEvents,
+  });
+
   async function publish(): Promise<void> {
     version += 1;
     await store.publishAccount({ view: viewAccount(state), version });
@@ -406,7 +415,11 @@ export async function accountWorkflow(
       // Hand over only when no command is queued or in flight, so no caller is dropped.
       await condition(() => inbox.length > 0 || allHandlersFinished());
       if (inbox.length === 0 && allHandlersFinished()) {
-        await continueAsNew<typeof accountWorkflow>(input, { state, version });
+        await continueAsNew<typeof accountWorkflow>(input, {
+          state,
+          version,
+          paymentEvents: paymentEvents(),
+        });
       }
       continue;
     }

@@ -9,6 +9,7 @@ import type { Cycle } from './policy/periods';
 import type { PlanTerms } from './policy/catalog';
 import type { Currency, Money } from './policy/money';
 import type { CouponTerms } from './policy/coupon';
+import type { PaymentEventsView } from './policy/payment-events';
 
 /** Input of a new account workflow. Carries no personal data: that stays in Postgres. */
 export interface AccountWorkflowInput {
@@ -103,5 +104,24 @@ export const sharedLoginDetectedSignal = defineSignal<[]>('sharedLoginDetected')
 /** The product reports the number of agent seats in use (PAY-4). */
 export const seatsInUseSignal = defineSignal<[{ readonly seatsInUse: number }]>('seatsInUse');
 export const accountStateQuery = defineQuery<AccountView>('accountState');
+
+/**
+ * A payment fact reported by Stripe (a webhook), for the record only: the charge itself was
+ * settled synchronously by `chargeInvoice`, so this never charges or moves money. `eventId`
+ * is Stripe's event id; a redelivered event is recognised by it and changes nothing.
+ */
+export interface PaymentEvent {
+  readonly eventId: string;
+  readonly type: 'payment_succeeded' | 'payment_failed';
+  readonly invoiceId: string | null;
+  readonly paymentIntentId: string;
+  /** Minor units of `currency`. */
+  readonly amount: number;
+  readonly currency: string;
+}
+export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
+export const paymentEventsQuery = defineQuery<PaymentEventsView>('paymentEvents');
+
+export type { PaymentEventsView };
 
 export type { AccountView, ChangeQuote };
