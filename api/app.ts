@@ -23,7 +23,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Config } from '../infra/config';
 import type { Catalog } from '../workflows/policy/catalog';
-import { allowed, routeAccess, routes, type RouteId } from './authorization';
+import { allowed, keyless, routeAccess, routes, type RouteId } from './authorization';
 import { containsCardNumber, findCardNumber } from './card-data';
 import { docsRoutes } from './docs';
 import { ApiError, classify, problem, type FieldRule, type Problem } from './errors';
@@ -36,6 +36,7 @@ import { opsRoutes } from './routes/ops';
 import { ownerRoutes } from './routes/owner';
 import { signupRoutes } from './routes/signup';
 import { supportRoutes } from './routes/support';
+import { webhookRoutes, type WebhookDeps } from './routes/webhooks';
 import type { ApiStore } from './store';
 import { registerFormats, typeBoxValidatorCompiler, type TypeBoxProvider } from './typebox';
 
@@ -49,6 +50,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Lifetime-deal coupons (api/routes/coupons.ts); their routes answer 503 without it. */
   readonly coupons?: CouponDeps;
+  /** Stripe webhooks (api/routes/webhooks.ts); the route answers 503 without them. */
+  readonly webhooks?: WebhookDeps;
 }
 
 /** How a POST route honours `Idempotency-Key`. */
@@ -234,7 +237,7 @@ export function buildApp(deps: AppDeps) {
 
   app.addHook('onRequest', async (request) => {
     const id = request.routeOptions.config?.routeId;
-    if (!id || routeAccess(id).roles === 'public') return;
+    if (!id || keyless(id)) return;
     request.principal = await authenticate(request, keyRing, store);
     authorize(id, request.principal, request);
   });
@@ -315,6 +318,7 @@ export function buildApp(deps: AppDeps) {
     await api.register(supportRoutes(context));
     await api.register(opsRoutes(context));
     await api.register(couponRoutes(context));
+    await api.register(webhookRoutes(context));
   });
 
   return app;

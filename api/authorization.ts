@@ -12,8 +12,11 @@ export { apiRoles, type ApiRole };
 export interface RouteAccess {
   readonly method: 'GET' | 'POST';
   readonly url: string;
-  /** Roles allowed; `public` routes need no key at all. */
-  readonly roles: readonly ApiRole[] | 'public';
+  /**
+   * Roles allowed; `public` routes need no key at all; `stripe-signature` routes take no key
+   * either, and are authenticated by the Stripe-Signature over the raw body instead.
+   */
+  readonly roles: readonly ApiRole[] | 'public' | 'stripe-signature';
   /** For owners: the `:accountId` in the path must be the key's own account. */
   readonly ownAccountOnly?: boolean;
 }
@@ -100,6 +103,7 @@ export const routes = {
     roles: ['ops'],
   },
   'ops.reportSharedCode': { method: 'POST', url: '/v1/ops/coupon-codes/shared', roles: ['ops'] },
+  'webhooks.stripe': { method: 'POST', url: '/v1/webhooks/stripe', roles: 'stripe-signature' },
   'health.live': { method: 'GET', url: '/health', roles: 'public' },
   'health.ready': { method: 'GET', url: '/ready', roles: 'public' },
   'docs.openapi': { method: 'GET', url: '/openapi.json', roles: 'public' },
@@ -115,8 +119,16 @@ export function routeAccess(id: RouteId): RouteAccess {
   return routes[id];
 }
 
-/** Whether `role` may call route `id` at all (ownership is checked separately). */
+/** Whether the route takes no API key (it is public, or authenticated by a signature). */
+export function keyless(id: RouteId): boolean {
+  return typeof routeAccess(id).roles === 'string';
+}
+
+/**
+ * Whether `role` may call route `id` at all (ownership is checked separately). A keyless route
+ * ignores any key: it neither grants nor refuses.
+ */
 export function allowed(id: RouteId, role: ApiRole): boolean {
   const { roles } = routeAccess(id);
-  return roles === 'public' || roles.includes(role);
+  return typeof roles === 'string' || roles.includes(role);
 }

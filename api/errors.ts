@@ -40,6 +40,14 @@ export const errorCodes = {
     title: 'Card numbers are never accepted; send a payment processor token instead',
     clause: 'PAY-8',
   },
+  WEBHOOK_SIGNATURE_INVALID: {
+    status: 400,
+    title: 'The Stripe-Signature header is missing or does not match the body',
+  },
+  WEBHOOK_TIMESTAMP_STALE: {
+    status: 400,
+    title: 'The webhook signature is older than the replay tolerance',
+  },
   INVALID_CURSOR: { status: 400, title: 'The cursor or page token is not one this API issued' },
   UNAUTHENTICATED: { status: 401, title: 'A valid API key is required' },
   FORBIDDEN: { status: 403, title: 'This API key may not do this' },

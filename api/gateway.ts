@@ -14,6 +14,7 @@ import type {
   ChangeQuote,
   ChangeResult,
   CommandResult,
+  PaymentEvent,
   PaymentMethodUpdateInput,
   PriceChangeInput,
 } from '../workflows/messages';
@@ -51,6 +52,11 @@ export interface AccountGateway {
    * The change id makes a repeated announcement harmless.
    */
   announcePriceChange(accountId: string, input: PriceChangeInput): Promise<boolean>;
+  /**
+   * Passes a payment fact Stripe reported to the account's workflow (a signal); false when no
+   * workflow of the account is running. The workflow ignores an event id it has recorded.
+   */
+  paymentEvent(accountId: string, event: PaymentEvent): Promise<boolean>;
   /** Passes a fact the product reported to the account's workflow (a signal). */
   report(accountId: string, report: AccountReport): Promise<void>;
   /** What `changePlan` would do now; changes and charges nothing. */

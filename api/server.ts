@@ -10,6 +10,7 @@ import { buildApp } from './app';
 import { fileCatalog } from './catalog';
 import { TemporalCouponGateway } from './coupon-gateway';
 import { PgCouponStore } from './coupon-store';
+import { PgWebhookStore } from './webhook-store';
 import { PgStore } from './store';
 import { TemporalAccountGateway } from './temporal-gateway';
 
@@ -38,6 +39,11 @@ async function main(): Promise<void> {
     coupons: {
       gateway: new TemporalCouponGateway(client, { taskQueue: config.temporal.taskQueue }),
       store: new PgCouponStore(pool),
+    },
+    webhooks: {
+      store: new PgWebhookStore(pool),
+      secret: config.stripe.webhookSecret,
+      toleranceSeconds: config.stripe.webhookToleranceSeconds,
     },
   });
 

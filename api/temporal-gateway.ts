@@ -12,6 +12,7 @@ import {
   accountStateQuery,
   attachPaymentMethodUpdate,
   changePlanUpdate,
+  paymentEventSignal,
   previewChangeUpdate,
   priceChangeSignal,
   seatsInUseSignal,
@@ -26,6 +27,7 @@ import {
   type ChangeQuote,
   type ChangeResult,
   type CommandResult,
+  type PaymentEvent,
   type PaymentMethodUpdateInput,
   type PriceChangeInput,
 } from '../workflows/messages';
@@ -113,6 +115,16 @@ export class TemporalAccountGateway implements AccountGateway {
   async announcePriceChange(accountId: string, input: PriceChangeInput): Promise<boolean> {
     try {
       await this.handle(accountId).signal(priceChangeSignal, input);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async paymentEvent(accountId: string, event: PaymentEvent): Promise<boolean> {
+    try {
+      await this.handle(accountId).signal(paymentEventSignal, event);
       return true;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;

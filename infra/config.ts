@@ -16,6 +16,8 @@ export interface Config {
     /** Where the Stripe API is served: Stripe itself by default, stripe-mock in tests. */
     readonly apiBase: URL | null;
     readonly webhookSecret: string;
+    /** Signed webhooks older than this are refused as replays. */
+    readonly webhookToleranceSeconds: number;
   };
   readonly smtp: {
     /** smtp://host:port; null means "deliver to the local sink" (npm start only). */
@@ -65,6 +67,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: env.STRIPE_API_KEY ?? 'sk_test_123',
       apiBase: url('STRIPE_API_BASE', env.STRIPE_API_BASE),
       webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? 'whsec_local_development_only',
+      webhookToleranceSeconds: positiveInteger(
+        'STRIPE_WEBHOOK_TOLERANCE_SECONDS',
+        env.STRIPE_WEBHOOK_TOLERANCE_SECONDS ?? '300',
+      ),
     },
     smtp: {
       url: optional(env.SMTP_URL),

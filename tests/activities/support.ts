@@ -22,7 +22,12 @@ export function stripeMockBase(): URL {
 
 export function stripeAt(base: URL): Stripe {
   return createStripe({
-    stripe: { apiKey: 'sk_test_123', apiBase: base, webhookSecret: 'whsec_test' },
+    stripe: {
+      apiKey: 'sk_test_123',
+      apiBase: base,
+      webhookSecret: 'whsec_test',
+      webhookToleranceSeconds: 300,
+    },
   });
 }
 

@@ -15,6 +15,8 @@ import {
   PROBLEM_CONTENT_TYPE,
   signUp,
   signupBody,
+  stripeEvent,
+  stripeWebhook,
   type Harness,
   type SignedUp,
 } from './support/harness';
@@ -127,6 +129,7 @@ function sample(id: RouteId, accountId: string): InjectOptions {
     'ops.get': { method: 'GET', url: `/v1/ops/accounts/${accountId}` },
     'ops.invoices': { method: 'GET', url: `/v1/ops/accounts/${accountId}/invoices` },
     'ops.timeline': { method: 'GET', url: `/v1/ops/accounts/${accountId}/timeline` },
+    'webhooks.stripe': stripeWebhook(stripeEvent('customer.created', { id: 'cus_authz' })),
     'health.live': { method: 'GET', url: '/health' },
     'health.ready': { method: 'GET', url: '/ready' },
     'docs.openapi': { method: 'GET', url: '/openapi.json' },
@@ -166,7 +169,8 @@ describe('the authorization matrix', () => {
     }
   });
 
-  const nonPublic = routeIds.filter((id) => routes[id].roles !== 'public');
+  const nonPublic = routeIds.filter((id) => Array.isArray(routes[id].roles));
+  const signed = routeIds.filter((id) => routes[id].roles === 'stripe-signature');
   const publicRoutes = routeIds.filter((id) => routes[id].roles === 'public');
 
   it.each(nonPublic)('%s without a key answers 401 with a Bearer challenge', async (id) => {
@@ -197,13 +201,31 @@ describe('the authorization matrix', () => {
     expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it.each(signed)('%s needs no key: the Stripe signature alone lets it in', async (id) => {
+    const response = await h.app.inject(sample(id, h.configOwnerAccountId));
+    expect(response.statusCode).toBe(200);
+  });
+
+  const unsignedCases = signed.flatMap((id) => apiRoles.map((role) => [id, role] as const));
+  it.each(unsignedCases)('%s: a %s key without a signature is refused', async (id, role) => {
+    const request = sample(id, h.configOwnerAccountId);
+    const headers = { ...(request.headers as Record<string, string>) };
+    delete headers['stripe-signature'];
+    const response = await h.app.inject({
+      ...request,
+      headers: { ...headers, ...bearer(keyFor(role)) },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'WEBHOOK_SIGNATURE_INVALID' });
+  });
+
   it.each(publicRoutes)('%s needs no key', async (id) => {
     const response = await h.app.inject(sample(id, h.configOwnerAccountId));
     expect(response.statusCode).toBe(200);
   });
 
   const ownerRoutes = routeIds.filter(
-    (id) => allowed(id, 'owner') && routes[id].roles !== 'public',
+    (id) => allowed(id, 'owner') && Array.isArray(routes[id].roles),
   );
   it.each(ownerRoutes)('%s: an owner key of another account answers 403', async (id) => {
     const request = sample(id, h.configOwnerAccountId);

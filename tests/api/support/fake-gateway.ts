@@ -13,6 +13,7 @@ import type {
   ChangeQuote,
   ChangeResult,
   CommandResult,
+  PaymentEvent,
   PaymentMethodUpdateInput,
   PriceChangeInput,
   RefusalType,
@@ -86,6 +87,7 @@ export interface FakeGateway extends AccountGateway {
   previewChange: jest.Mock<Promise<ChangeQuote>, [string, ChangePlanInput]>;
   announcePriceChange: jest.Mock<Promise<boolean>, [string, PriceChangeInput]>;
   report: jest.Mock<Promise<void>, [string, AccountReport]>;
+  paymentEvent: jest.Mock<Promise<boolean>, [string, PaymentEvent]>;
   state: jest.Mock<Promise<AccountView>, [string]>;
   history: jest.Mock<Promise<HistoryPage>, [string, Uint8Array | null]>;
   ping: jest.Mock<Promise<void>, []>;
@@ -157,6 +159,7 @@ export function fakeGateway(): FakeGateway {
       Promise.resolve(upgradeQuote()),
     ),
     report: jest.fn<Promise<void>, [string, AccountReport]>(() => Promise.resolve()),
+    paymentEvent: jest.fn<Promise<boolean>, [string, PaymentEvent]>(() => Promise.resolve(true)),
     announcePriceChange: jest.fn<Promise<boolean>, [string, PriceChangeInput]>(() =>
       Promise.resolve(true),
     ),

@@ -6,6 +6,8 @@ import './esm';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import pino from 'pino';
+import Stripe from 'stripe';
+import type { InjectOptions } from 'fastify';
 import { buildApp, type ApiApp, type AppDeps } from '../../../api/app';
 import { fileCatalog } from '../../../api/catalog';
 import { generateKey, keyDigestHex } from '../../../api/keys';
@@ -15,6 +17,7 @@ import type { ApiKeyEntry, ApiRole, Config } from '../../../infra/config';
 import { redactedPaths } from '../../../infra/clients';
 import { databaseUrl } from '../../support/env';
 import { PgCouponStore } from '../../../api/coupon-store';
+import { PgWebhookStore } from '../../../api/webhook-store';
 import { fakeCouponGateway, type FakeCouponGateway } from './fake-coupon-gateway';
 import { fakeGateway, type FakeGateway } from './fake-gateway';
 
@@ -102,6 +105,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     catalog: fileCatalog(),
     logger,
     coupons: { gateway: couponGateway, store: new PgCouponStore(pool) },
+    webhooks: {
+      store: new PgWebhookStore(pool),
+      secret: WEBHOOK_SECRET,
+      toleranceSeconds: 300,
+    },
   };
   const app = buildApp(deps);
   await app.ready();
@@ -166,6 +174,49 @@ export async function signUp(
   }
   const json = response.json<{ accountId: string; ownerKey: string }>();
   return { accountId: json.accountId, ownerKey: json.ownerKey, body };
+}
+
+/** The Stripe webhook signing secret the harness's app verifies with. */
+export const WEBHOOK_SECRET = 'whsec_harness_test_secret';
+
+/**
+ * A Stripe webhook request for the harness's app, signed with Stripe's own test helper.
+ * `payload` is sent exactly as given; `timestamp` (seconds) defaults to now.
+ */
+export function stripeWebhook(
+  payload: string,
+  options: { readonly timestamp?: number; readonly secret?: string } = {},
+): InjectOptions {
+  const signature = Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: options.secret ?? WEBHOOK_SECRET,
+    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+  });
+  return {
+    method: 'POST',
+    url: '/v1/webhooks/stripe',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    payload,
+  };
+}
+
+/** A Stripe event as JSON text, with a fresh event id unless one is given. */
+export function stripeEvent(
+  type: string,
+  object: Record<string, unknown>,
+  eventId = `evt_${randomUUID().replace(/-/g, '')}`,
+): string {
+  return JSON.stringify({
+    id: eventId,
+    object: 'event',
+    api_version: '2025-01-27.acacia',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: { object },
+  });
 }
 
 export const PROBLEM_CONTENT_TYPE = /^application\/problem\+json/;
