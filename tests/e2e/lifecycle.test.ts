@@ -113,7 +113,7 @@ function signupBody(email: string): Record<string, unknown> {
   };
 }
 
-test('PAY-1a PAY-1c PAY-7 CAN-2: signup, card, invoice, receipt and Stop Account through HTTP', async () => {
+test('PAY-1a PAY-1c PAY-7 PAY-2b CAN-2: signup, card, invoice, receipt, plan change, timeline and Stop Account through HTTP', async () => {
   const email = `owner-${randomUUID()}@example.test`;
   const signup = signupBody(email);
 
@@ -163,6 +163,28 @@ test('PAY-1a PAY-1c PAY-7 CAN-2: signup, card, invoice, receipt and Stop Account
 
   const active = await call('GET', `/v1/accounts/${accountId}`, ownerKey);
   expect(active.body).toMatchObject({ status: 'active', nextDeadline: { action: 'renew' } });
+
+  // PAY-2b: the owner upgrades mid-month; nothing is charged now, the next invoice is higher.
+  const upgraded = await call('POST', `/v1/accounts/${accountId}/plan-change`, ownerKey, {
+    planId: 'business',
+    seats: 3,
+    cycle: 'monthly',
+  });
+  expect(upgraded.status).toBe(200);
+  expect(JSON.stringify(upgraded.body)).toContain('PAY-2b');
+  expect(stripe.charges().filter((c) => c.metadata.accountId === accountId)).toHaveLength(1);
+
+  // Ops read the account's history as a timeline, with a link to the Web UI.
+  const timeline = await call('GET', `/v1/ops/accounts/${accountId}/timeline`, keys.ops);
+  expect(timeline.status).toBe(200);
+  const entries = timeline.body.entries as { kind: string; name: string | null }[];
+  const names = entries.map((entry) => entry.name);
+  expect(names).toEqual(
+    expect.arrayContaining(['attachPaymentMethod', 'chargeInvoice', 'recordPaidInvoice']),
+  );
+  expect(names).toContain('changePlan');
+  expect(JSON.stringify(timeline.body)).not.toContain(email);
+  expect(JSON.stringify(timeline.body.workflow)).toContain(`account:${accountId}`);
 
   // CAN-2: Stop Account cancels at once.
   const stopped = await call('POST', `/v1/accounts/${accountId}/stop`, ownerKey);
