@@ -10,7 +10,7 @@ export interface EmailData {
   readonly fullName: string;
   /** Required by `receipt`. */
   readonly invoice?: StoredInvoice;
-  /** Required by `cancellation_confirmed`. */
+  /** Required by `cancellation_confirmed` and `inactivity_warning` (the deletion time). */
   readonly effectiveAt?: number;
 }
 
@@ -42,6 +42,10 @@ interface Texts {
     readonly body: (effectiveAt: string) => string;
   };
   readonly account_cancelled: { readonly subject: string; readonly body: string };
+  readonly inactivity_warning: {
+    readonly subject: string;
+    readonly body: (deletionAt: string) => string;
+  };
 }
 
 const texts: Record<Language, Texts> = {
@@ -77,6 +81,11 @@ const texts: Record<Language, Texts> = {
       subject: 'Your account is cancelled',
       body: 'Your account is now cancelled. Nothing more will be charged, and its content will be deleted.',
     },
+    inactivity_warning: {
+      subject: 'Your account will be deleted for inactivity',
+      body: (at) =>
+        `Nobody has used your account for 4 weeks. If it stays unused, the account and all its content will be deleted on ${at}, and this cannot be undone. To keep it, simply sign in or use the product before then.`,
+    },
   },
   lt: {
     greeting: (name) => `Sveiki, ${name},`,
@@ -109,6 +118,11 @@ const texts: Record<Language, Texts> = {
       subject: 'Jūsų paskyra atšaukta',
       body: 'Jūsų paskyra dabar atšaukta. Daugiau mokesčių nebus imama, o jos turinys bus ištrintas.',
     },
+    inactivity_warning: {
+      subject: 'Jūsų paskyra bus ištrinta dėl neaktyvumo',
+      body: (at) =>
+        `Jūsų paskyra nenaudojama jau 4 savaites. Jei ji ir toliau nebus naudojama, paskyra ir visas jos turinys bus negrįžtamai ištrinti ${at}. Norėdami ją išsaugoti, iki tol tiesiog prisijunkite arba naudokitės produktu.`,
+    },
   },
   ro: {
     greeting: (name) => `Bună ziua, ${name},`,
@@ -140,6 +154,11 @@ const texts: Record<Language, Texts> = {
     account_cancelled: {
       subject: 'Contul dumneavoastră a fost anulat',
       body: 'Contul dumneavoastră este acum anulat. Nu se vor mai percepe plăți, iar conținutul său va fi șters.',
+    },
+    inactivity_warning: {
+      subject: 'Contul dumneavoastră va fi șters din cauza inactivității',
+      body: (at) =>
+        `Contul dumneavoastră nu a fost folosit de 4 săptămâni. Dacă rămâne nefolosit, contul și tot conținutul său vor fi șterse definitiv la ${at}. Pentru a-l păstra, este suficient să vă autentificați sau să folosiți produsul înainte de această dată.`,
     },
   },
 };
@@ -181,6 +200,13 @@ export function renderEmail(
       }
       const body = t.cancellation_confirmed.body(formatInstant(data.effectiveAt));
       return letter(t.cancellation_confirmed.subject, body);
+    }
+    case 'inactivity_warning': {
+      if (data.effectiveAt === undefined) {
+        throw new EmailDataMissingError('An inactivity warning needs the deletion time.');
+      }
+      const body = t.inactivity_warning.body(formatInstant(data.effectiveAt));
+      return letter(t.inactivity_warning.subject, body);
     }
     case 'trial_expired':
     case 'payment_failed':

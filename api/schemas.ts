@@ -37,7 +37,7 @@ export const IdempotencyHeaders = Type.Object({
 
 export const Currency = literals(['USD', 'EUR']);
 export const Cycle = literals(['monthly', 'annual']);
-export const AccountStatus = literals(['trialing', 'active', 'suspended', 'cancelled']);
+export const AccountStatus = literals(['trialing', 'active', 'suspended', 'cancelled', 'deleted']);
 /** The read model's statuses: `pending` until the workflow publishes the account's state. */
 export const readModelStatuses = [
   'pending',
@@ -45,6 +45,7 @@ export const readModelStatuses = [
   'active',
   'suspended',
   'cancelled',
+  'deleted',
 ] as const;
 export const ReadModelStatus = literals(readModelStatuses);
 
@@ -71,13 +72,23 @@ export const AccountViewSchema = Type.Object(
     nextDeadline: Nullable(
       Type.Object({
         at: Instant,
-        action: literals(['end_trial', 'renew', 'cancel']),
+        action: literals([
+          'end_trial',
+          'renew',
+          'cancel',
+          'warn_inactive',
+          'delete_inactive',
+          'erase',
+        ]),
         description: Type.String(),
       }),
     ),
     hasPaymentMethod: Type.Boolean(),
     pendingCancellationAt: Nullable(Instant),
     cancelledAt: Nullable(Instant),
+    lastActivityAt: Instant,
+    deletionDueAt: Nullable(Instant),
+    erasedAt: Nullable(Instant),
   },
   { description: 'The account as its workflow sees it now' },
 );

@@ -239,6 +239,9 @@ describe('publishAccount', () => {
       hasPaymentMethod: true,
       pendingCancellationAt: null,
       cancelledAt: null,
+      lastActivityAt: '2026-03-14T09:30:00.000Z',
+      deletionDueAt: '2026-05-09T09:30:00.000Z',
+      erasedAt: null,
     };
   }
 

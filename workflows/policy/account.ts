@@ -9,9 +9,17 @@
 import { periodPrice, type PlanTerms } from './catalog';
 import { invoiceId, subscriptionInvoice, type InvoiceDraft } from './invoice';
 import type { Money } from './money';
+import {
+  deletionDueAt,
+  erasureDueAt,
+  inactivityDeadline,
+  recordActivity,
+  type ErasureReason,
+} from './lifecycle';
 import { addDays, endOfNextBusinessDay, periodAt, type Cycle, type Period } from './periods';
 
-export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled';
+/** `deleted`: the account's content is erased (CAN-3, INACT-2); its workflow has ended. */
+export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled' | 'deleted';
 export type SuspensionReason = 'trial_expired' | 'payment_failed';
 export type EmailTemplate =
   | 'receipt'
@@ -19,7 +27,8 @@ export type EmailTemplate =
   | 'payment_failed'
   | 'account_stopped'
   | 'cancellation_confirmed'
-  | 'account_cancelled';
+  | 'account_cancelled'
+  | 'inactivity_warning';
 
 /** A charge that has been decided and not yet settled. */
 export interface ChargeInFlight {
@@ -49,6 +58,12 @@ export interface AccountState {
   } | null;
   readonly cancelledAt: number | null;
   readonly invoiceCount: number;
+  /** INACT-1: the last recorded login or usage; signup counts as activity. */
+  readonly lastActivityAt: number;
+  /** INACT-1: the `lastActivityAt` the warning was sent for; any activity re-arms it. */
+  readonly inactivityWarnedFor: number | null;
+  /** CAN-3, INACT-2: when and why the content was erased (status `deleted`). */
+  readonly erasure: { readonly reason: ErasureReason; readonly erasedAt: number } | null;
 }
 
 export type AccountInput =
@@ -89,6 +104,12 @@ export type AccountEffect =
       readonly idempotencyKey: string;
       readonly invoiceId?: string;
       readonly effectiveAt?: number;
+    }
+  | {
+      /** CAN-3: erase the account's personal data and content, keeping issued invoices. */
+      readonly kind: 'erase_account';
+      readonly reason: ErasureReason;
+      readonly idempotencyKey: string;
     };
 
 export interface Decision {
@@ -96,7 +117,8 @@ export interface Decision {
   readonly effects: readonly AccountEffect[];
 }
 
-export type DeadlineAction = 'end_trial' | 'renew' | 'cancel';
+export type DeadlineAction =
+  'end_trial' | 'renew' | 'cancel' | 'warn_inactive' | 'delete_inactive' | 'erase';
 
 export interface Deadline {
   readonly at: number;
@@ -135,12 +157,42 @@ export function openAccount(args: {
     pendingCancellation: null,
     cancelledAt: null,
     invoiceCount: 0,
+    lastActivityAt: args.now,
+    inactivityWarnedFor: null,
+    erasure: null,
   };
+}
+
+/**
+ * INACT-1: records a login or usage reported by the product. Only the clock moves: no
+ * effect, no deadline is acted on; the next timer to fire finds the deadline moved.
+ * A cancelled or deleted account has no inactivity clock any more.
+ */
+export function reportActivity(state: AccountState, at: number): AccountState {
+  if (state.status === 'cancelled' || state.status === 'deleted') return state;
+  return recordActivity(state, at);
 }
 
 /** The next moment at which the account changes by itself, if any. */
 export function nextDeadline(state: AccountState): Deadline | null {
-  if (state.status === 'cancelled' || state.charge) return null;
+  if (state.status === 'deleted' || state.charge) return null;
+  if (state.status === 'cancelled') {
+    // CAN-3: the content of a cancelled account is erased after the grace period.
+    return state.cancelledAt === null
+      ? null
+      : { at: erasureDueAt(state.cancelledAt), action: 'erase' };
+  }
+  const billing = billingDeadline(state);
+  // INACT-1/2 run beside billing. On a tie a deletion goes first, so an account due for
+  // deletion is never charged for another period; a warning waits for the renewal.
+  const inactivity = inactivityDeadline(state);
+  if (billing === null || inactivity.at < billing.at) return inactivity;
+  return inactivity.at === billing.at && inactivity.action === 'delete_inactive'
+    ? inactivity
+    : billing;
+}
+
+function billingDeadline(state: AccountState): Deadline | null {
   const renewal =
     state.status === 'active' && state.billing
       ? periodAt(state.billing.anchor, state.cycle, state.billing.periodIndex).end
@@ -168,6 +220,13 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
     message: 'The account is cancelled; nothing more can be changed or charged.',
     clause: 'CAN-2',
   };
+  if (state.status === 'deleted') {
+    return {
+      code: 'ACCOUNT_CLOSED',
+      message: 'The account has been deleted; nothing more can be changed or charged.',
+      clause: state.erasure?.reason === 'inactivity' ? 'INACT-2' : 'CAN-3',
+    };
+  }
   switch (input.kind) {
     case 'payment_method_submitted':
       if (state.status === 'cancelled') return closed;
@@ -241,7 +300,40 @@ function onDeadline(state: AccountState, now: number): Decision {
         state: cancelled(state, due.at),
         effects: [email(state, 'account_cancelled', 'cancelled')],
       };
+    case 'warn_inactive':
+      // INACT-1: one warning per stretch of inactivity, naming the deletion date.
+      return {
+        state: { ...state, inactivityWarnedFor: state.lastActivityAt },
+        effects: [
+          {
+            ...email(state, 'inactivity_warning', `inactivity-warning:${state.lastActivityAt}`),
+            effectiveAt: deletionDueAt(state),
+          },
+        ],
+      };
+    case 'delete_inactive':
+      // INACT-2: deleted with all its data, as in CAN-3.
+      return erase(state, 'inactivity', now);
+    case 'erase':
+      return erase(state, 'cancelled', now);
   }
+}
+
+/** CAN-3: the irreversible erasure; the account is `deleted` and its workflow ends. */
+function erase(state: AccountState, reason: ErasureReason, now: number): Decision {
+  return {
+    state: {
+      ...state,
+      status: 'deleted',
+      suspensionReason: null,
+      pendingCancellation: null,
+      charge: null,
+      unpaid: null,
+      paymentMethod: null,
+      erasure: { reason, erasedAt: now },
+    },
+    effects: [{ kind: 'erase_account', reason, idempotencyKey: `${state.accountId}:erase` }],
+  };
 }
 
 function onPaymentMethodAttached(
@@ -272,7 +364,7 @@ function onPaymentMethodAttached(
 }
 
 function onStop(state: AccountState, now: number): Decision {
-  if (state.status === 'cancelled') return unchanged(state);
+  if (state.status === 'cancelled' || state.status === 'deleted') return unchanged(state);
   // CAN-2: cancelled at once; nothing scheduled survives.
   return {
     state: cancelled(state, now),
@@ -285,7 +377,9 @@ function onSupportCancellation(
   holidays: readonly string[],
   now: number,
 ): Decision {
-  if (state.status === 'cancelled' || state.pendingCancellation) return unchanged(state);
+  if (state.status === 'cancelled' || state.status === 'deleted' || state.pendingCancellation) {
+    return unchanged(state);
+  }
   // CAN-1: effective no later than the end of the next business day.
   const effectiveAt = endOfNextBusinessDay(now, holidays);
   const next: AccountState = { ...state, pendingCancellation: { requestedAt: now, effectiveAt } };
@@ -412,12 +506,20 @@ export interface AccountView {
   readonly hasPaymentMethod: boolean;
   readonly pendingCancellationAt: string | null;
   readonly cancelledAt: string | null;
+  /** INACT-1: the last recorded activity. */
+  readonly lastActivityAt: string;
+  /** INACT-2 / CAN-3: when the account will be deleted if nothing changes, or null. */
+  readonly deletionDueAt: string | null;
+  readonly erasedAt: string | null;
 }
 
 const deadlineDescriptions: Record<DeadlineAction, string> = {
   end_trial: 'The trial ends; without a payment method the account is suspended (PAY-1b).',
   renew: 'The next period starts and is charged in advance (PAY-1d).',
   cancel: 'The cancellation filed with support takes effect (CAN-1).',
+  warn_inactive: 'No activity for 28 days: the owner is warned of the deletion (INACT-1).',
+  delete_inactive: 'No activity for 56 days: the account and its content are deleted (INACT-2).',
+  erase: "The cancelled account's content is erased, irreversibly (CAN-3).",
 };
 
 export function viewAccount(state: AccountState): AccountView {
@@ -446,7 +548,18 @@ export function viewAccount(state: AccountState): AccountView {
     hasPaymentMethod: state.paymentMethod !== null,
     pendingCancellationAt: iso(state.pendingCancellation?.effectiveAt ?? null),
     cancelledAt: iso(state.cancelledAt),
+    lastActivityAt: iso(state.lastActivityAt)!,
+    deletionDueAt: iso(scheduledDeletion(state)),
+    erasedAt: iso(state.erasure?.erasedAt ?? null),
   };
+}
+
+function scheduledDeletion(state: AccountState): number | null {
+  if (state.status === 'deleted') return null;
+  if (state.status === 'cancelled') {
+    return state.cancelledAt === null ? null : erasureDueAt(state.cancelledAt);
+  }
+  return deletionDueAt(state);
 }
 
 function iso(at: number | null): string | null {

@@ -33,6 +33,9 @@ export function accountView(accountId: string, overrides: Partial<AccountView> =
     hasPaymentMethod: false,
     pendingCancellationAt: null,
     cancelledAt: null,
+    lastActivityAt: '2026-11-22T10:00:00.000Z',
+    deletionDueAt: '2027-01-17T10:00:00.000Z',
+    erasedAt: null,
     ...overrides,
   };
 }
