@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
+import { createErasureActivities } from './erasure';
 import { activityLogger } from './log';
 import { createMailActivities } from './mail';
 import { createPaymentActivities } from './payments';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps): BillingActivities {
     ...createCatalogActivities(deps),
     ...createPaymentActivities({ stripe: deps.stripe, store, logger }),
     ...createMailActivities({ store, mailer: deps.mailer, mailFrom: deps.mailFrom, logger }),
+    ...createErasureActivities({ pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

@@ -20,6 +20,7 @@ import type { BillingActivities } from '../activities/contract';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
+  reportActivitySignal,
   requestCancellationUpdate,
   stopAccountUpdate,
   type AccountWorkflowInput,
@@ -32,6 +33,7 @@ import {
   nextDeadline,
   openAccount,
   refuse,
+  reportActivity,
   viewAccount,
   type AccountEffect,
   type AccountInput,
@@ -92,7 +94,7 @@ export async function accountWorkflow(
   carried?: AccountCarryOver,
 ): Promise<AccountView> {
   let state: AccountState =
-    carried?.state ??
+    (carried && withLifecycleDefaults(carried.state)) ??
     openAccount({
       accountId: input.accountId,
       plan: input.plan,
@@ -134,6 +136,14 @@ export async function accountWorkflow(
   }
 
   setHandler(accountStateQuery, () => viewAccount(state));
+
+  // INACT-1: the clock moves in memory only. No effect runs and the loop is not woken: the
+  // timer already set fires at the old deadline, finds it moved and sleeps again. A report
+  // costs its signal event and one workflow task with no commands (4 events); a busy account
+  // fires one inactivity timer per 28 days. The API coalesces reports (api/activity-coalescer.ts).
+  setHandler(reportActivitySignal, () => {
+    state = reportActivity(state, Date.now());
+  });
 
   setHandler(
     attachPaymentMethodUpdate,
@@ -264,6 +274,15 @@ export async function accountWorkflow(
           });
         }
         return null;
+      case 'erase_account':
+        // CAN-3 / INACT-2: retried until it succeeds; erasure is idempotent by its key.
+        await store.eraseAccount({
+          accountId: state.accountId,
+          reason: effect.reason,
+          idempotencyKey: effect.idempotencyKey,
+          erasedAt: Date.now(),
+        });
+        return null;
     }
   }
 
@@ -274,8 +293,8 @@ export async function accountWorkflow(
       await apply(inbox.shift()!);
       continue;
     }
-    if (state.status === 'cancelled') {
-      // Answer any command that raced the cancellation, then end.
+    if (state.status === 'deleted') {
+      // Answer any command that raced the deletion, then end.
       await condition(() => inbox.length > 0 || allHandlersFinished());
       if (inbox.length > 0) continue;
       break;
@@ -286,8 +305,7 @@ export async function accountWorkflow(
       await apply({ input: { kind: 'deadline_reached' } });
       continue;
     }
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) {
+    if (historyTooLong()) {
       // Hand over only when no command is queued or in flight, so no caller is dropped.
       await condition(() => inbox.length > 0 || allHandlersFinished());
       if (inbox.length === 0 && allHandlersFinished()) {
@@ -295,11 +313,29 @@ export async function accountWorkflow(
       }
       continue;
     }
-    if (deadline) await condition(() => inbox.length > 0, deadline.at - now);
-    else await condition(() => inbox.length > 0);
+    // Signals that only move a clock (reportActivity) do not wake the loop, but a history grown
+    // long by them does, so that the run hands over before it reaches Temporal's limits.
+    const wake = () => inbox.length > 0 || historyTooLong();
+    if (deadline) await condition(wake, deadline.at - now);
+    else await condition(wake);
   }
 
   return viewAccount(state);
+}
+
+/** A state carried over from a run that predates the inactivity clock starts it at signup. */
+function withLifecycleDefaults(state: AccountState): AccountState {
+  return {
+    ...state,
+    lastActivityAt: state.lastActivityAt ?? state.createdAt,
+    inactivityWarnedFor: state.inactivityWarnedFor ?? null,
+    erasure: state.erasure ?? null,
+  };
+}
+
+function historyTooLong(): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
 }
 
 /** The business failure inside an activity failure, or the error itself if it is anything else. */

@@ -2,7 +2,7 @@
  * Every signal, update and query of the account workflow, with its types.
  * Imported by the API as well, so it depends on nothing but @temporalio/workflow and types.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AccountView } from './policy/account';
 import type { Cycle } from './policy/periods';
 import type { PlanTerms } from './policy/catalog';
@@ -43,5 +43,12 @@ export const attachPaymentMethodUpdate = defineUpdate<CommandResult, [PaymentMet
 export const stopAccountUpdate = defineUpdate<CommandResult, []>('stopAccount');
 export const requestCancellationUpdate = defineUpdate<CommandResult, []>('requestCancellation');
 export const accountStateQuery = defineQuery<AccountView>('accountState');
+
+/**
+ * INACT-1: the product reports a login or usage of the account. Carries nothing: the
+ * workflow's own clock stamps it. Cheap by design: the workflow only moves its inactivity
+ * clock and does not wake up for it.
+ */
+export const reportActivitySignal = defineSignal<[]>('reportActivity');
 
 export type { AccountView };
