@@ -84,6 +84,17 @@ export interface BillingActivities {
     erasedAt: number;
   }): Promise<ErasureRecord>;
 
+  /**
+   * CAN-3 / INACT-2: tells the product, by a signed webhook `account.deleted`, that the account
+   * is erased. Fails until the product answers 2xx, so Temporal retries it until acknowledged.
+   */
+  notifyAccountDeleted(input: {
+    accountId: string;
+    reason: ErasureReason;
+    erasedAt: number;
+    idempotencyKey: string;
+  }): Promise<{ delivered: boolean }>;
+
   /** Updates the accounts read model; older versions never overwrite newer ones. */
   publishAccount(input: { view: AccountView; version: number }): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
 import { createErasureActivities } from './erasure';
 import { activityLogger } from './log';
+import { createWebhookActivities, type ProductWebhook } from './webhooks';
 import { createMailActivities } from './mail';
 import { createPaymentActivities } from './payments';
 import { createStore } from './store';
@@ -25,6 +26,8 @@ export interface ActivityDeps {
   /** Path of the holiday calendar JSON (infra/holidays.json). */
   readonly holidaysPath: string;
   readonly logger: Logger;
+  /** Where `account.deleted` goes (CAN-3); null or absent: not sent, logged. */
+  readonly productWebhook?: ProductWebhook | null;
 }
 
 export function createActivities(deps: ActivityDeps): BillingActivities {
@@ -35,6 +38,7 @@ export function createActivities(deps: ActivityDeps): BillingActivities {
     ...createPaymentActivities({ stripe: deps.stripe, store, logger }),
     ...createMailActivities({ store, mailer: deps.mailer, mailFrom: deps.mailFrom, logger }),
     ...createErasureActivities({ pool: deps.pool, logger }),
+    ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

@@ -283,6 +283,14 @@ export async function accountWorkflow(
           erasedAt: Date.now(),
         });
         return null;
+      case 'notify_account_deleted':
+        await store.notifyAccountDeleted({
+          accountId: state.accountId,
+          reason: effect.reason,
+          erasedAt: effect.erasedAt,
+          idempotencyKey: effect.idempotencyKey,
+        });
+        return null;
     }
   }
 

@@ -105,6 +105,12 @@ describe('inactivity', () => {
     expect(deleted.state.erasure).toEqual({ reason: 'inactivity', erasedAt: deleteAt });
     expect(deleted.effects).toEqual([
       { kind: 'erase_account', reason: 'inactivity', idempotencyKey: 'acc_1:erase' },
+      {
+        kind: 'notify_account_deleted',
+        reason: 'inactivity',
+        erasedAt: deleteAt,
+        idempotencyKey: 'acc_1:webhook:account.deleted',
+      },
     ]);
     expect(nextDeadline(deleted.state)).toBeNull();
     expect(
@@ -135,7 +141,10 @@ describe('inactivity', () => {
     };
     expect(nextDeadline(state)).toEqual({ at: deleteAt, action: 'delete_inactive' });
     const { effects } = decide(state, deadline, deleteAt);
-    expect(effects.map((effect) => effect.kind)).toEqual(['erase_account']);
+    expect(effects.map((effect) => effect.kind)).toEqual([
+      'erase_account',
+      'notify_account_deleted',
+    ]);
   });
 });
 
@@ -156,8 +165,15 @@ describe('erasure after cancellation', () => {
       cancelledAt: stoppedAt,
       erasure: { reason: 'cancelled', erasedAt: eraseAt },
     });
+    // Erased first, then the product is told (CAN-3).
     expect(erased.effects).toEqual([
       { kind: 'erase_account', reason: 'cancelled', idempotencyKey: 'acc_1:erase' },
+      {
+        kind: 'notify_account_deleted',
+        reason: 'cancelled',
+        erasedAt: eraseAt,
+        idempotencyKey: 'acc_1:webhook:account.deleted',
+      },
     ]);
     expect(viewAccount(erased.state)).toMatchObject({
       status: 'deleted',

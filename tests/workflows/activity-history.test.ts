@@ -6,7 +6,7 @@
  * raw history from the server and prints events and bytes per simulated hour and, extrapolated, per day.
  *
  * A simulated day at 1/s is 86,400 signals: too slow to send for real in a test; the per-day
- * figures printed are an extrapolation from the hour, and say so.
+ * figures printed are an extrapolation from the period measured, and say so.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';

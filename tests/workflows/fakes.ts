@@ -66,6 +66,7 @@ export function fakeActivities(): FakeActivities {
       erasures.push(input);
       return Promise.resolve({ erasedAt: input.erasedAt, erased: {} });
     },
+    notifyAccountDeleted: () => Promise.resolve({ delivered: true }),
     publishAccount: () => Promise.resolve(),
   };
 }

@@ -110,6 +110,13 @@ export type AccountEffect =
       readonly kind: 'erase_account';
       readonly reason: ErasureReason;
       readonly idempotencyKey: string;
+    }
+  | {
+      /** CAN-3: the product hears of the erasure through a signed webhook, until it acknowledges. */
+      readonly kind: 'notify_account_deleted';
+      readonly reason: ErasureReason;
+      readonly erasedAt: number;
+      readonly idempotencyKey: string;
     };
 
 export interface Decision {
@@ -332,7 +339,15 @@ function erase(state: AccountState, reason: ErasureReason, now: number): Decisio
       paymentMethod: null,
       erasure: { reason, erasedAt: now },
     },
-    effects: [{ kind: 'erase_account', reason, idempotencyKey: `${state.accountId}:erase` }],
+    effects: [
+      { kind: 'erase_account', reason, idempotencyKey: `${state.accountId}:erase` },
+      {
+        kind: 'notify_account_deleted',
+        reason,
+        erasedAt: now,
+        idempotencyKey: `${state.accountId}:webhook:account.deleted`,
+      },
+    ],
   };
 }
 
