@@ -38,6 +38,12 @@ export const routes = {
     roles: ['owner'],
     ownAccountOnly: true,
   },
+  // INACT-1: the product's server side (the `signup` key) reports logins and usage.
+  'product.reportActivity': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/activity',
+    roles: ['signup'],
+  },
   'support.requestCancellation': {
     method: 'POST',
     url: '/v1/support/accounts/:accountId/cancellation',

@@ -39,6 +39,8 @@ export interface AccountGateway {
   ): Promise<CommandResult>;
   stopAccount(accountId: string, requestKey: string): Promise<CommandResult>;
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult>;
+  /** INACT-1: a fire-and-forget signal; the workflow stamps it with its own clock. */
+  reportActivity(accountId: string): Promise<void>;
   state(accountId: string): Promise<AccountView>;
   /** One page of the account workflow's history (of its current run). */
   history(accountId: string, pageToken: Uint8Array | null): Promise<HistoryPage>;

@@ -11,6 +11,7 @@ import { accountWorkflowId } from '../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
+  reportActivitySignal,
   requestCancellationUpdate,
   stopAccountUpdate,
   type AccountView,
@@ -70,6 +71,10 @@ export class TemporalAccountGateway implements AccountGateway {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(requestCancellationUpdate, { updateId: requestKey }),
     );
+  }
+
+  async reportActivity(accountId: string): Promise<void> {
+    await this.handle(accountId).signal(reportActivitySignal);
   }
 
   state(accountId: string): Promise<AccountView> {

@@ -43,6 +43,7 @@ function sample(id: RouteId, accountId: string): InjectOptions {
     },
     'owner.stop': { method: 'POST', url: `${account}/stop` },
     'owner.get': { method: 'GET', url: account },
+    'product.reportActivity': { method: 'POST', url: `${account}/activity` },
     'support.requestCancellation': {
       method: 'POST',
       url: `/v1/support/accounts/${accountId}/cancellation`,

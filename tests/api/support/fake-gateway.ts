@@ -63,6 +63,7 @@ export interface FakeGateway extends AccountGateway {
   >;
   stopAccount: jest.Mock<Promise<CommandResult>, [string, string]>;
   requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
+  reportActivity: jest.Mock<Promise<void>, [string]>;
   state: jest.Mock<Promise<AccountView>, [string]>;
   history: jest.Mock<Promise<HistoryPage>, [string, Uint8Array | null]>;
   ping: jest.Mock<Promise<void>, []>;
@@ -117,6 +118,7 @@ export function fakeGateway(): FakeGateway {
         charged: [],
       }),
     ),
+    reportActivity: jest.fn<Promise<void>, [string]>(() => Promise.resolve()),
     state: jest.fn<Promise<AccountView>, [string]>((accountId) =>
       Promise.resolve(accountView(accountId)),
     ),
