@@ -31,6 +31,7 @@ let stripe: StripeSandbox;
 let billing: BillingWorker;
 let running: Promise<void>;
 let connection: Connection;
+let client: Client;
 let app: App;
 let baseUrl: string;
 
@@ -58,7 +59,7 @@ beforeAll(async () => {
   running = billing.run();
 
   connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  client = new Client({ connection, namespace: config.temporal.namespace });
   app = buildApp({
     config,
     gateway: new TemporalAccountGateway(client, {
@@ -167,7 +168,10 @@ test('PAY-1a PAY-1c PAY-7 CAN-2: signup, card, invoice, receipt and Stop Account
   // CAN-2: Stop Account cancels at once.
   const stopped = await call('POST', `/v1/accounts/${accountId}/stop`, ownerKey);
   expect(stopped.status).toBe(200);
-  expect(stopped.body).toMatchObject({ account: { status: 'cancelled', nextDeadline: null } });
+  // Only the scheduled erasure of its content is left (CAN-3).
+  expect(stopped.body).toMatchObject({
+    account: { status: 'cancelled', nextDeadline: { action: 'erase' } },
+  });
   const after = await call('GET', `/v1/accounts/${accountId}`, ownerKey);
   expect(after.body).toMatchObject({ status: 'cancelled' });
 
@@ -175,6 +179,17 @@ test('PAY-1a PAY-1c PAY-7 CAN-2: signup, card, invoice, receipt and Stop Account
   const listed = await call('GET', '/v1/ops/accounts?status=cancelled', keys.ops);
   expect(listed.status).toBe(200);
   expect(JSON.stringify(listed.body)).toContain(accountId);
+
+  // GDPR-1: the workflow's raw history on the server, every payload decoded as text, holds
+  // neither the owner's name nor email, although signup, charge and receipt all used them.
+  const history = await client.workflow.getHandle(`account:${accountId}`).fetchHistory();
+  const text = JSON.stringify(history, (_key, value: unknown) =>
+    value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value,
+  );
+  expect(text).toContain(accountId);
+  expect(text).not.toContain(email);
+  expect(text).not.toContain('Ona Petraitė');
+  expect(text).not.toContain(email.split('@')[0]);
 });
 
 test('CAN-1: support files a cancellation; the owner is told when it takes effect', async () => {
