@@ -110,15 +110,24 @@ class ApiLogController extends LogController {
   override routeNotFound(): void {}
 }
 
-/** An error for a log line: its kind, code and stack, never attached data (pg's `detail`). */
-function safeError(error: unknown): Record<string, unknown> {
+/**
+ * An error for a log line: its kind, code and stack, never the data attached to it. Postgres
+ * errors quote the values they refused (in `message` as well as `detail`), so of those only
+ * the code and where they happened are kept.
+ */
+export function safeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error };
-  const code = (error as { code?: unknown }).code;
+  const fields = error as Error & Record<string, unknown>;
+  const code = fields.code;
+  const fromPostgres = typeof fields.severity === 'string' && typeof code === 'string';
+  const stack = error.stack?.split('\n').slice(1).join('\n');
   return {
     type: error.name,
-    message: error.message,
     ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
-    stack: error.stack,
+    ...(fromPostgres
+      ? { table: fields.table, constraint: fields.constraint, routine: fields.routine }
+      : { message: error.message }),
+    stack,
     ...(error.cause instanceof Error ? { cause: safeError(error.cause) } : {}),
   };
 }
@@ -241,7 +250,16 @@ export function buildApp(deps: AppDeps) {
     if (await claimIdempotencyKey(request, reply, store)) return reply;
   });
 
+  // Closing: requests in flight finish, and their connections close with them instead of
+  // idling in keep-alive until the server gives up on them.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
   app.addHook('onSend', async (request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
     const idempotency = request.idempotency;
     if (!idempotency || idempotency.mode !== 'replay' || idempotency.replayed) return payload;
     if (reply.statusCode >= 500 || typeof payload !== 'string') return payload;

@@ -233,20 +233,17 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function humanDuration(ms: number): string {
+/** "14 days", "1.9 days", "30 minutes": the largest unit that fits, to one decimal. */
+export function humanDuration(ms: number): string {
   const units: [number, string][] = [
     [86_400_000, 'day'],
     [3_600_000, 'hour'],
     [60_000, 'minute'],
     [1000, 'second'],
   ];
-  for (const [size, unit] of units) {
-    if (ms >= size && ms % size === 0) {
-      const count = ms / size;
-      return `${count} ${unit}${count === 1 ? '' : 's'}`;
-    }
-  }
-  return `${Math.round(ms / 1000)} seconds`;
+  const [size, unit] = units.find(([candidate]) => ms >= candidate) ?? [1000, 'second'];
+  const count = Math.round((ms / size) * 10) / 10;
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** The failure type of a failure or of its causes, never its message. */

@@ -5,18 +5,21 @@ import pino, { type Logger } from 'pino';
 import Stripe from 'stripe';
 import type { Config } from './config';
 
-/** Personal data and secrets that never reach a log line (GDPR-1, PAY-8). */
+/**
+ * Personal data and secrets that never reach a log line (GDPR-1, PAY-8). Person names are
+ * always `fullName`/`companyName`: a bare `name` is the logger's own name or an error's class.
+ */
 export const redactedPaths = [
   'email',
   'fullName',
-  'name',
+  'companyName',
   'phone',
   'address',
   'vatId',
   'ip',
   '*.email',
   '*.fullName',
-  '*.name',
+  '*.companyName',
   '*.phone',
   '*.address',
   '*.vatId',

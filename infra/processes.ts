@@ -257,6 +257,8 @@ export function formatDuration(ms: number): string {
  * Runs cleanups in reverse order of registration, once, on normal completion, on failure and on
  * SIGINT / SIGTERM / SIGHUP. A second signal kills everything at once.
  */
+const duplicateSignalWindowMs = 2_000;
+
 export class Lifecycle {
   private readonly cleanups: { name: string; fn: () => Promise<void> }[] = [];
   private stopping: Promise<void> | null = null;
@@ -295,12 +297,17 @@ export class Lifecycle {
     main: (lifecycle: Lifecycle) => Promise<number>,
     exitCodeOnSignal: (signal: NodeJS.Signals) => number,
   ): void {
+    let firstSignalAt = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (this.signalled) {
+        // One Ctrl-C often arrives more than once: the terminal signals the whole foreground
+        // process group and npm and tsx relay it again. Only a later one means "hurry up".
+        if (Date.now() - firstSignalAt < duplicateSignalWindowMs) return;
         this.log(`${signal} again: killing everything now`);
         process.exit(exitCodeOnSignal(signal));
       }
       this.signalled = signal;
+      firstSignalAt = Date.now();
       this.log(`${signal} received: stopping (press Ctrl-C again to kill at once)`);
       void this.shutdown().finally(() => process.exit(exitCodeOnSignal(signal)));
     };

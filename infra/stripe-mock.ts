@@ -21,7 +21,17 @@ export const stripeMockApiKey = 'sk_test_123';
 export async function startStripeMock(options: StartStripeMockOptions): Promise<StripeMockServer> {
   const port = await freePort('127.0.0.1', options.preferredPort);
   const url = `http://127.0.0.1:${port}`;
-  const server = spawnManaged('stripe-mock', options.path, ['-http-addr', `127.0.0.1:${port}`]);
+  // -http-addr keeps it on loopback, but unlike -http-port it does not switch off the default
+  // HTTPS listener on the fixed port 12112, which would collide with any other stripe-mock;
+  // so HTTPS gets a free loopback port of its own (and is not used).
+  let httpsPort = await freePort('127.0.0.1');
+  if (httpsPort === port) httpsPort = await freePort('127.0.0.1');
+  const server = spawnManaged('stripe-mock', options.path, [
+    '-http-addr',
+    `127.0.0.1:${port}`,
+    '-https-addr',
+    `127.0.0.1:${httpsPort}`,
+  ]);
   const stop = async (): Promise<void> => {
     await server.stop({ timeoutMs: 5_000 });
   };

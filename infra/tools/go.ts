@@ -11,7 +11,8 @@ export async function goInstall(tool: GoTool, go: string, log: Log): Promise<str
     runWithProgress(
       `${tool.name}: go install`,
       go,
-      ['install', `${tool.module}@${tool.version}`],
+      // -v names each package as it is compiled, so progress lines show the build moving.
+      ['install', '-v', `${tool.module}@${tool.version}`],
       log,
       {
         env: {

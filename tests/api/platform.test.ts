@@ -1,5 +1,7 @@
+import { buildApp, safeError } from '../../api/app';
 import { routeIds, routes } from '../../api/authorization';
 import { errorCodes } from '../../api/errors';
+import { accountView as fakeView } from './support/fake-gateway';
 import {
   bearer,
   createHarness,
@@ -182,5 +184,57 @@ describe('problem documents and logs', () => {
       types.add(code.toLowerCase());
     }
     expect(types.size).toBe(Object.keys(errorCodes).length);
+  });
+});
+
+describe('closing', () => {
+  it('finishes requests in flight before closing, and takes no new ones', async () => {
+    const app = buildApp(h.deps);
+    let release: () => void = () => undefined;
+    h.gateway.state.mockImplementationOnce(
+      (accountId) =>
+        new Promise((resolve) => {
+          release = () => resolve({ ...fakeView(accountId) });
+        }),
+    );
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const inFlight = fetch(`${url}/v1/support/accounts/${h.configOwnerAccountId}`, {
+      headers: bearer(h.keys.support),
+    });
+    await waitFor(() => h.gateway.state.mock.calls.length > 0);
+    const closing = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    release();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    const started = Date.now();
+    await closing;
+    // Not held open by the caller's keep-alive connection.
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 200 && !condition(); attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('error log lines', () => {
+  it('keep what Postgres refused out of the log, and the rest of an error in it', () => {
+    const pgError = Object.assign(
+      new Error('invalid input syntax for type integer: "grace@example.test"'),
+      {
+        severity: 'ERROR',
+        code: '22P02',
+        detail: 'Key (email)=(grace@example.test)',
+        routine: 'pg_strtoint32_safe',
+      },
+    );
+    const logged = JSON.stringify(safeError(pgError));
+    expect(logged).not.toContain('grace@example.test');
+    expect(logged).toContain('22P02');
+    expect(JSON.stringify(safeError(new Error('connect ECONNREFUSED')))).toContain('ECONNREFUSED');
   });
 });

@@ -1,4 +1,4 @@
-import { buildTimeline, type RawHistoryEvent } from '../../api/timeline';
+import { buildTimeline, humanDuration, type RawHistoryEvent } from '../../api/timeline';
 import { accountHistory, planted } from './support/history';
 
 describe('buildTimeline', () => {
@@ -54,6 +54,15 @@ describe('buildTimeline', () => {
       cause: 'update accepted at event 19',
     });
     expect(byId(19)?.cause).toBe('request owner.attachPaymentMethod:0a1b2c');
+  });
+
+  it('says how long timers run in words', () => {
+    expect(humanDuration(14 * 86_400_000)).toBe('14 days');
+    expect(humanDuration(14 * 86_400_000 - 5)).toBe('14 days');
+    expect(humanDuration(163_793_000)).toBe('1.9 days');
+    expect(humanDuration(86_400_000)).toBe('1 day');
+    expect(humanDuration(30 * 60_000)).toBe('30 minutes');
+    expect(humanDuration(0)).toBe('0 seconds');
   });
 
   it('says when a timer is due', () => {

@@ -1,0 +1,162 @@
+/**
+ * The Temporal gateway against a real Temporal server (the dev server `npm test` starts) and
+ * the real account workflow, with activities that do no I/O. Proves what the API's one error
+ * handler relies on: how the client reports refusals, unknown accounts and ended accounts.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { BillingActivities } from '../../activities/contract';
+import { classify } from '../../api/errors';
+import { TemporalAccountGateway } from '../../api/temporal-gateway';
+import { buildTimeline } from '../../api/timeline';
+import type { PlanTerms } from '../../workflows/policy/catalog';
+import { temporalAddress } from '../support/env';
+
+const plan: PlanTerms = {
+  planId: 'team',
+  name: 'Team',
+  currency: 'USD',
+  seatPrice: { monthly: 1900, annual: 18000 },
+  trialDays: 14,
+  minSeats: 1,
+  maxSeats: 50,
+};
+
+const DECLINED = 'pm_card_chargeDeclined';
+
+const activities: BillingActivities = {
+  loadPlan: () => Promise.resolve(plan),
+  loadHolidays: () => Promise.resolve([]),
+  attachPaymentMethod: ({ accountId, paymentMethodId }) =>
+    Promise.resolve({ customerId: `cus_${accountId}`, paymentMethodId }),
+  chargeInvoice: ({ paymentMethodId }) =>
+    paymentMethodId === DECLINED
+      ? Promise.reject(
+          ApplicationFailure.create({
+            type: 'CARD_DECLINED',
+            message: 'Your card was declined.',
+            nonRetryable: true,
+          }),
+        )
+      : Promise.resolve({ paymentId: `pi_${randomUUID()}` }),
+  recordPaidInvoice: () => Promise.resolve({ number: '2026-000001' }),
+  sendEmail: ({ idempotencyKey }) => Promise.resolve({ messageId: `<${idempotencyKey}@test>` }),
+  publishAccount: () => Promise.resolve(),
+};
+
+const taskQueue = `api-gateway-${randomUUID()}`;
+let connection: Connection;
+let native: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+let gateway: TemporalAccountGateway;
+
+beforeAll(async () => {
+  const address = temporalAddress();
+  connection = await Connection.connect({ address });
+  native = await NativeConnection.connect({ address });
+  worker = await Worker.create({
+    connection: native,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows/index'),
+    activities,
+  });
+  running = worker.run();
+  gateway = new TemporalAccountGateway(new Client({ connection }), {
+    taskQueue,
+    namespace: 'default',
+  });
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await native?.close();
+  await connection?.close();
+});
+
+const newAccountId = () => `acc_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+
+describe('TemporalAccountGateway on a real Temporal server', () => {
+  it('ping reaches the server', async () => {
+    await expect(gateway.ping()).resolves.toBeUndefined();
+  });
+
+  it('starts one workflow per account however often signup is repeated', async () => {
+    const accountId = newAccountId();
+    await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    const view = await gateway.state(accountId);
+    expect(view).toMatchObject({ accountId, status: 'trialing', seats: 2 });
+  });
+
+  it('PAY-1c: an update answers with the command result; the same update id never acts twice', async () => {
+    const accountId = newAccountId();
+    await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    const first = await gateway.attachPaymentMethod(
+      accountId,
+      { paymentMethodId: 'pm_card_visa' },
+      'k',
+    );
+    const again = await gateway.attachPaymentMethod(
+      accountId,
+      { paymentMethodId: 'pm_card_visa' },
+      'k',
+    );
+    expect(first.account.status).toBe('active');
+    expect(first.charged).toHaveLength(1);
+    expect(again).toEqual(first);
+  });
+
+  it('a refusal arrives as a problem with the workflow’s code', async () => {
+    const accountId = newAccountId();
+    await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    const declined = await gateway
+      .attachPaymentMethod(accountId, { paymentMethodId: DECLINED }, randomUUID())
+      .catch((error: unknown) => error);
+    expect(classify(declined).problem).toMatchObject({ status: 402, code: 'CARD_DECLINED' });
+  });
+
+  it('CAN-2: commands to an account that has ended are refused as ACCOUNT_CLOSED', async () => {
+    const accountId = newAccountId();
+    await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    const stopped = await gateway.stopAccount(accountId, randomUUID());
+    expect(stopped.account.status).toBe('cancelled');
+    const after = await gateway
+      .requestCancellation(accountId, randomUUID())
+      .catch((error: unknown) => error);
+    expect(classify(after).problem).toMatchObject({ status: 409, code: 'ACCOUNT_CLOSED' });
+  });
+
+  it('an unknown account is ACCOUNT_NOT_FOUND for queries, updates and history', async () => {
+    const accountId = newAccountId();
+    for (const call of [
+      () => gateway.state(accountId),
+      () => gateway.stopAccount(accountId, randomUUID()),
+      () => gateway.history(accountId, null),
+    ]) {
+      const error = await call().catch((caught: unknown) => caught);
+      expect(classify(error).problem).toMatchObject({ status: 404, code: 'ACCOUNT_NOT_FOUND' });
+    }
+  });
+
+  it('the history reads as a timeline, and a foreign page token is refused', async () => {
+    const accountId = newAccountId();
+    await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    await gateway.attachPaymentMethod(accountId, { paymentMethodId: 'pm_card_visa' }, randomUUID());
+    const page = await gateway.history(accountId, null);
+    const entries = buildTimeline(page.events);
+    expect(entries[0]).toMatchObject({ kind: 'workflow_started' });
+    expect(entries).toContainEqual(
+      expect.objectContaining({ kind: 'update_accepted', name: 'attachPaymentMethod' }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({ kind: 'activity_completed', category: 'charge' }),
+    );
+    const foreign = await gateway
+      .history(accountId, new Uint8Array([1, 2, 3]))
+      .catch((error: unknown) => error);
+    expect(classify(foreign).problem).toMatchObject({ status: 400, code: 'INVALID_CURSOR' });
+  });
+});
