@@ -163,7 +163,28 @@ test('PAY-1a PAY-1c PAY-7 CAN-2: signup, card, invoice, receipt and Stop Account
   expect(receipt.text).toMatch(/34[.,]00/);
 
   const active = await call('GET', `/v1/accounts/${accountId}`, ownerKey);
-  expect(active.body).toMatchObject({ status: 'active', nextDeadline: { action: 'renew' } });
+  expect(active.body).toMatchObject({ status: 'active' });
+  // The renewal is at the end of the first period; the 28-day inactivity warning (INACT-1)
+  // may come first in months longer than 28 days.
+  expect(active.body.currentPeriod).not.toBeNull();
+  expect(['renew', 'warn_inactive']).toContain(
+    (active.body.nextDeadline as { action: string }).action,
+  );
+
+  // INACT-1: the product reports a login; the workflow's inactivity clock moves.
+  const reported = await fetch(`${baseUrl}/v1/accounts/${accountId}/activity`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keys.signup}` },
+  });
+  expect(reported.status).toBe(204);
+  const before = Date.parse(active.body.lastActivityAt as string);
+  let lastActivityAt = before;
+  for (let tries = 0; tries < 50 && lastActivityAt === before; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const seen = await call('GET', `/v1/accounts/${accountId}`, ownerKey);
+    lastActivityAt = Date.parse(seen.body.lastActivityAt as string);
+  }
+  expect(lastActivityAt).toBeGreaterThan(before);
 
   // CAN-2: Stop Account cancels at once.
   const stopped = await call('POST', `/v1/accounts/${accountId}/stop`, ownerKey);
