@@ -59,7 +59,7 @@ async function main(life: Lifecycle): Promise<number> {
       return result;
     } catch (error) {
       phases.push({ name, ms: Date.now() - begun, ok: false });
-      log(`${name}: FAILED after ${formatDuration(Date.now() - begun)}`);
+      if (!life.interrupted) log(`${name}: FAILED after ${formatDuration(Date.now() - begun)}`);
       throw error;
     }
   };
@@ -143,6 +143,7 @@ async function main(life: Lifecycle): Promise<number> {
     await running?.stop({ timeoutMs: 5_000 });
   });
   const check = async (name: string, bin: string, args: string[], childEnv = process.env) => {
+    if (life.interrupted) return; // stopping: start nothing new
     await phase(name, async () => {
       running = spawnManaged(name, path.join(repoRoot, 'node_modules', '.bin', bin), args, {
         cwd: repoRoot,
@@ -166,6 +167,7 @@ async function main(life: Lifecycle): Promise<number> {
   await check('lint (prettier)', 'prettier', ['--check', '.']);
   await check('typecheck', 'tsc', ['--noEmit', '-p', 'tsconfig.json']);
   await check('jest', 'jest', ['--ci', '--json', `--outputFile=${resultsFile}`, ...jestArgs], env);
+  if (life.interrupted) return 130; // the lifecycle is already stopping everything
   counts = await readJestCounts(resultsFile);
 
   report();
