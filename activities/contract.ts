@@ -38,6 +38,8 @@ export interface BillingActivities {
     accountId: string;
     paymentMethodId: string;
     idempotencyKey: string;
+    /** Payment method types accepted (LTD-8: card and paypal); any other is rejected. */
+    allowedTypes?: string[];
   }): Promise<{ customerId: string; paymentMethodId: string }>;
 
   /**

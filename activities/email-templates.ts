@@ -46,6 +46,10 @@ interface Texts {
     readonly subject: string;
     readonly body: (deletionAt: string) => string;
   };
+  readonly seats_over_included: { readonly subject: string; readonly body: string };
+  readonly billing_details_required: { readonly subject: string; readonly body: string };
+  readonly billing_details_suspended: { readonly subject: string; readonly body: string };
+  readonly code_abuse_suspended: { readonly subject: string; readonly body: string };
 }
 
 const texts: Record<Language, Texts> = {
@@ -86,6 +90,22 @@ const texts: Record<Language, Texts> = {
       body: (at) =>
         `Nobody has used your account for 4 weeks. If it stays unused, the account and all its content will be deleted on ${at}, and this cannot be undone. To keep it, simply sign in or use the product before then.`,
     },
+    seats_over_included: {
+      subject: 'Your account now has more users than your deal includes',
+      body: 'Your account now uses more seats than the lifetime deal includes. Each extra user is billed at the regular monthly price for the time it is used, at the end of each month. Please add your billing details and a card or PayPal account before then.',
+    },
+    billing_details_required: {
+      subject: 'Billing details needed for your extra users',
+      body: 'An invoice for the extra users of last month is due. Please add complete billing details and a card or PayPal account within 7 days, or access to the account will be suspended until you do.',
+    },
+    billing_details_suspended: {
+      subject: 'Your account is suspended: billing details missing',
+      body: 'The invoice for extra users could not be issued because billing details or a payment method are missing, so the account is suspended. Add them to pay what is due and restore access.',
+    },
+    code_abuse_suspended: {
+      subject: 'Your account is suspended',
+      body: 'The lifetime-deal code this account was opened with was redeemed for another account first. Each code may be used once, so this account is suspended.',
+    },
   },
   lt: {
     greeting: (name) => `Sveiki, ${name},`,
@@ -123,6 +143,22 @@ const texts: Record<Language, Texts> = {
       body: (at) =>
         `Jūsų paskyra nenaudojama jau 4 savaites. Jei ji ir toliau nebus naudojama, paskyra ir visas jos turinys bus negrįžtamai ištrinti ${at}. Norėdami ją išsaugoti, iki tol tiesiog prisijunkite arba naudokitės produktu.`,
     },
+    seats_over_included: {
+      subject: 'Jūsų paskyroje daugiau naudotojų, nei apima pasiūlymas',
+      body: 'Jūsų paskyra dabar naudoja daugiau vietų, nei apima pasiūlymas visam laikui. Už kiekvieną papildomą naudotoją mokama įprasta mėnesio kaina už naudojimo laiką, kiekvieno mėnesio pabaigoje. Iki tol pridėkite atsiskaitymo duomenis ir kortelę arba PayPal paskyrą.',
+    },
+    billing_details_required: {
+      subject: 'Reikia atsiskaitymo duomenų už papildomus naudotojus',
+      body: 'Mokėtina praėjusio mėnesio sąskaita už papildomus naudotojus. Per 7 dienas pridėkite išsamius atsiskaitymo duomenis ir kortelę arba PayPal paskyrą, kitaip prieiga prie paskyros bus sustabdyta, kol to nepadarysite.',
+    },
+    billing_details_suspended: {
+      subject: 'Paskyra sustabdyta: trūksta atsiskaitymo duomenų',
+      body: 'Sąskaitos už papildomus naudotojus nepavyko išrašyti, nes trūksta atsiskaitymo duomenų arba mokėjimo būdo, todėl paskyra sustabdyta. Pridėkite juos, kad sumokėtumėte mokėtiną sumą ir atkurtumėte prieigą.',
+    },
+    code_abuse_suspended: {
+      subject: 'Jūsų paskyra sustabdyta',
+      body: 'Kodas, kuriuo atidaryta ši paskyra, pirmiau buvo panaudotas kitai paskyrai. Kiekvienas kodas gali būti panaudotas vieną kartą, todėl ši paskyra sustabdyta.',
+    },
   },
   ro: {
     greeting: (name) => `Bună ziua, ${name},`,
@@ -159,6 +195,22 @@ const texts: Record<Language, Texts> = {
       subject: 'Contul dumneavoastră va fi șters din cauza inactivității',
       body: (at) =>
         `Contul dumneavoastră nu a fost folosit de 4 săptămâni. Dacă rămâne nefolosit, contul și tot conținutul său vor fi șterse definitiv la ${at}. Pentru a-l păstra, este suficient să vă autentificați sau să folosiți produsul înainte de această dată.`,
+    },
+    seats_over_included: {
+      subject: 'Contul are acum mai mulți utilizatori decât include oferta',
+      body: 'Contul folosește acum mai multe locuri decât include oferta pe viață. Fiecare utilizator suplimentar este facturat la prețul lunar obișnuit, pentru timpul folosit, la sfârșitul fiecărei luni. Adăugați până atunci datele de facturare și un card sau un cont PayPal.',
+    },
+    billing_details_required: {
+      subject: 'Sunt necesare datele de facturare pentru utilizatorii suplimentari',
+      body: 'Factura pentru utilizatorii suplimentari din luna trecută este scadentă. Adăugați în 7 zile datele complete de facturare și un card sau un cont PayPal, altfel accesul la cont va fi suspendat până le adăugați.',
+    },
+    billing_details_suspended: {
+      subject: 'Contul este suspendat: lipsesc datele de facturare',
+      body: 'Factura pentru utilizatorii suplimentari nu a putut fi emisă deoarece lipsesc datele de facturare sau metoda de plată, așa că contul a fost suspendat. Adăugați-le pentru a achita suma datorată și a restabili accesul.',
+    },
+    code_abuse_suspended: {
+      subject: 'Contul dumneavoastră a fost suspendat',
+      body: 'Codul cu care a fost deschis acest cont a fost folosit mai întâi pentru alt cont. Fiecare cod poate fi folosit o singură dată, așa că acest cont a fost suspendat.',
     },
   },
 };
@@ -212,6 +264,10 @@ export function renderEmail(
     case 'payment_failed':
     case 'account_stopped':
     case 'account_cancelled':
+    case 'seats_over_included':
+    case 'billing_details_required':
+    case 'billing_details_suspended':
+    case 'code_abuse_suspended':
       return letter(t[template].subject, t[template].body);
   }
 }

@@ -13,7 +13,13 @@ import { activityLogger } from './log';
  * order they are emptied. A table added later that holds personal data must be listed here;
  * the erasure test searches every text column of every table to catch one that is not.
  */
-export const erasedTables = ['account_contacts', 'processor_customers', 'api_owner_keys'] as const;
+export const erasedTables = [
+  'account_contacts',
+  'billing_details',
+  'account_slugs',
+  'processor_customers',
+  'api_owner_keys',
+] as const;
 
 export function createErasureActivities(deps: {
   readonly pool: pg.Pool;

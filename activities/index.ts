@@ -9,6 +9,8 @@ import type Stripe from 'stripe';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
 import { createErasureActivities } from './erasure';
+import type { CouponActivities } from './coupon-contract';
+import { createCouponActivities } from './coupons';
 import { activityLogger } from './log';
 import { createWebhookActivities, type ProductWebhook } from './webhooks';
 import { createMailActivities } from './mail';
@@ -30,7 +32,7 @@ export interface ActivityDeps {
   readonly productWebhook?: ProductWebhook | null;
 }
 
-export function createActivities(deps: ActivityDeps): BillingActivities {
+export function createActivities(deps: ActivityDeps): BillingActivities & CouponActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -39,6 +41,7 @@ export function createActivities(deps: ActivityDeps): BillingActivities {
     ...createMailActivities({ store, mailer: deps.mailer, mailFrom: deps.mailFrom, logger }),
     ...createErasureActivities({ pool: deps.pool, logger }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
+    ...createCouponActivities({ pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

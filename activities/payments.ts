@@ -46,18 +46,26 @@ export function createPaymentActivities(deps: PaymentDeps): PaymentActivities {
   }
 
   return {
-    async attachPaymentMethod({ accountId, paymentMethodId, idempotencyKey }) {
+    async attachPaymentMethod({ accountId, paymentMethodId, idempotencyKey, allowedTypes }) {
       const log = activityLogger(deps.logger, 'attachPaymentMethod', {
         accountId,
         idempotencyKey,
       });
       try {
         const customerId = await ensureCustomer(accountId, log);
-        await stripe.paymentMethods.attach(
+        const method = await stripe.paymentMethods.attach(
           paymentMethodId,
           { customer: customerId },
           { idempotencyKey: `${idempotencyKey}:attach` },
         );
+        if (allowedTypes && !allowedTypes.includes(method.type)) {
+          log.warn({ type: method.type, allowedTypes }, 'payment method type not accepted');
+          throw failure(
+            'PAYMENT_METHOD_REJECTED',
+            `A ${method.type} payment method is not accepted here; use ${allowedTypes.join(' or ')}.`,
+            { type: method.type },
+          );
+        }
         await stripe.customers.update(
           customerId,
           { invoice_settings: { default_payment_method: paymentMethodId } },

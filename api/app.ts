@@ -29,6 +29,8 @@ import { docsRoutes } from './docs';
 import { ApiError, classify, problem, type FieldRule, type Problem } from './errors';
 import type { AccountGateway } from './gateway';
 import { bearerKey, keyDigest, KeyRing, principalFor, type Principal } from './keys';
+import type { CouponDeps } from './routes/coupons';
+import { couponRoutes } from './routes/coupons';
 import { healthRoutes } from './routes/health';
 import { opsRoutes } from './routes/ops';
 import { ownerRoutes } from './routes/owner';
@@ -46,6 +48,8 @@ export interface AppDeps {
   readonly catalog: () => Promise<Catalog>;
   /** A pino logger; give it `redactedPaths` from infra/clients.ts. */
   readonly logger: Logger;
+  /** Lifetime-deal coupons (api/routes/coupons.ts); their routes answer 503 without it. */
+  readonly coupons?: CouponDeps;
 }
 
 /** How a POST route honours `Idempotency-Key`. */
@@ -312,6 +316,7 @@ export function buildApp(deps: AppDeps) {
     await api.register(productRoutes(context));
     await api.register(supportRoutes(context));
     await api.register(opsRoutes(context));
+    await api.register(couponRoutes(context));
   });
 
   return app;

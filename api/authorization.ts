@@ -44,6 +44,19 @@ export const routes = {
     url: '/v1/accounts/:accountId/activity',
     roles: ['signup'],
   },
+  'owner.changeSeats': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/seats',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
+  'owner.billingDetails': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/billing-details',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
+  'coupon.redeem': { method: 'POST', url: '/v1/coupon-redemptions', roles: ['signup'] },
   'support.requestCancellation': {
     method: 'POST',
     url: '/v1/support/accounts/:accountId/cancellation',
@@ -59,6 +72,13 @@ export const routes = {
   'ops.get': { method: 'GET', url: '/v1/ops/accounts/:accountId', roles: ['ops'] },
   'ops.invoices': { method: 'GET', url: '/v1/ops/accounts/:accountId/invoices', roles: ['ops'] },
   'ops.timeline': { method: 'GET', url: '/v1/ops/accounts/:accountId/timeline', roles: ['ops'] },
+  'ops.createCampaign': { method: 'POST', url: '/v1/ops/coupon-campaigns', roles: ['ops'] },
+  'ops.importCodes': {
+    method: 'POST',
+    url: '/v1/ops/coupon-campaigns/:campaignId/codes',
+    roles: ['ops'],
+  },
+  'ops.reportSharedCode': { method: 'POST', url: '/v1/ops/coupon-codes/shared', roles: ['ops'] },
   'health.live': { method: 'GET', url: '/health', roles: 'public' },
   'health.ready': { method: 'GET', url: '/ready', roles: 'public' },
   'docs.openapi': { method: 'GET', url: '/openapi.json', roles: 'public' },

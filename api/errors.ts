@@ -72,6 +72,33 @@ export const errorCodes = {
     status: 422,
     title: 'The payment processor did not accept this payment method',
   },
+  CODE_ALREADY_REDEEMED: {
+    status: 409,
+    title: 'This code has already been redeemed',
+    clause: 'LTD-2',
+  },
+  REDEMPTION_CLOSED: {
+    status: 422,
+    title: 'The deadline for redeeming codes of this deal has passed',
+    clause: 'LTD-3',
+  },
+  ACCOUNT_ALREADY_HAS_CODE: {
+    status: 409,
+    title: 'This owner already holds an account opened with a code; codes do not stack',
+    clause: 'LTD-11',
+  },
+  NOT_A_COUPON_ACCOUNT: {
+    status: 409,
+    title: 'This account was not opened with a lifetime-deal code',
+  },
+  COUPON_CODE_UNKNOWN: { status: 404, title: 'No such code', clause: 'LTD-1' },
+  CAMPAIGN_NOT_FOUND: { status: 404, title: 'No such coupon campaign' },
+  CAMPAIGN_EXISTS: { status: 409, title: 'A campaign with this id exists with other terms' },
+  BILLING_DETAILS_INCOMPLETE: {
+    status: 422,
+    title: 'The billing details are incomplete',
+    clause: 'LTD-7',
+  },
   RATE_LIMITED: { status: 429, title: 'Too many requests; slow down' },
   TEMPORARILY_UNAVAILABLE: {
     status: 503,

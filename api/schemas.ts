@@ -61,7 +61,9 @@ export const AccountViewSchema = Type.Object(
   {
     accountId: Type.String(),
     status: AccountStatus,
-    suspensionReason: Nullable(literals(['trial_expired', 'payment_failed'])),
+    suspensionReason: Nullable(
+      literals(['trial_expired', 'payment_failed', 'billing_details_missing', 'code_abuse']),
+    ),
     planId: Type.String(),
     planName: Type.String(),
     seats: Type.Integer(),
@@ -76,6 +78,8 @@ export const AccountViewSchema = Type.Object(
           'end_trial',
           'renew',
           'cancel',
+          'coupon_invoice',
+          'coupon_suspend',
           'warn_inactive',
           'delete_inactive',
           'erase',

@@ -8,6 +8,8 @@ import { createLogger, createPool } from '../infra/clients';
 import { ConfigError, loadConfig } from '../infra/config';
 import { buildApp } from './app';
 import { fileCatalog } from './catalog';
+import { TemporalCouponGateway } from './coupon-gateway';
+import { PgCouponStore } from './coupon-store';
 import { PgStore } from './store';
 import { TemporalAccountGateway } from './temporal-gateway';
 
@@ -33,6 +35,10 @@ async function main(): Promise<void> {
     store: new PgStore(pool),
     catalog: fileCatalog(),
     logger,
+    coupons: {
+      gateway: new TemporalCouponGateway(client, { taskQueue: config.temporal.taskQueue }),
+      store: new PgCouponStore(pool),
+    },
   });
 
   let closing: Promise<void> | null = null;

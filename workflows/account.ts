@@ -40,6 +40,8 @@ import {
   type AccountState,
   type AccountView,
 } from './policy/account';
+import { registerCouponHandlers } from './coupon-handlers';
+import { openCouponAccount } from './policy/coupon';
 
 /** Reads and bookkeeping: quick, retried until they succeed. */
 const store = proxyActivities<BillingActivities>({
@@ -95,13 +97,20 @@ export async function accountWorkflow(
 ): Promise<AccountView> {
   let state: AccountState =
     (carried && withLifecycleDefaults(carried.state)) ??
-    openAccount({
-      accountId: input.accountId,
-      plan: input.plan,
-      seats: input.seats,
-      cycle: input.cycle,
-      now: Date.now(),
-    });
+    (input.coupon
+      ? openCouponAccount({
+          accountId: input.accountId,
+          plan: input.plan,
+          terms: input.coupon,
+          now: Date.now(),
+        })
+      : openAccount({
+          accountId: input.accountId,
+          plan: input.plan,
+          seats: input.seats,
+          cycle: input.cycle,
+          now: Date.now(),
+        }));
   let version = carried?.version ?? 0;
 
   const inbox: Command[] = [];
@@ -165,6 +174,13 @@ export async function accountWorkflow(
     { validator: () => validate({ kind: 'support_cancellation_requested', holidays: [] }) },
   );
 
+  registerCouponHandlers({
+    state: () => state,
+    submit,
+    validate,
+    enqueue: (command) => inbox.push({ input: command }),
+  });
+
   async function publish(): Promise<void> {
     version += 1;
     await store.publishAccount({ view: viewAccount(state), version });
@@ -222,6 +238,7 @@ export async function accountWorkflow(
             accountId: state.accountId,
             paymentMethodId: effect.paymentMethodId,
             idempotencyKey: effect.idempotencyKey,
+            ...(effect.allowedTypes ? { allowedTypes: [...effect.allowedTypes] } : {}),
           });
           return { kind: 'payment_method_attached', ...attached };
         } catch (error) {

@@ -8,3 +8,8 @@ export function accountWorkflowId(accountId: string): string {
 export function accountIdFromWorkflowId(workflowId: string): string | null {
   return workflowId.startsWith('account:') ? workflowId.slice('account:'.length) : null;
 }
+
+/** One coupon workflow per code, keyed by the code's hash (LTD-2). */
+export function couponWorkflowId(codeHash: string): string {
+  return `coupon:${codeHash}`;
+}

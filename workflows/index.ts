@@ -1,2 +1,3 @@
 /** Every workflow the worker runs; bundled for Temporal's deterministic sandbox. */
 export { accountWorkflow } from './account';
+export { couponWorkflow } from './coupon';

@@ -7,6 +7,7 @@ import type { AccountView } from './policy/account';
 import type { Cycle } from './policy/periods';
 import type { PlanTerms } from './policy/catalog';
 import type { Money } from './policy/money';
+import type { CouponTerms } from './policy/coupon';
 
 /** Input of a new account workflow. Carries no personal data: that stays in Postgres. */
 export interface AccountWorkflowInput {
@@ -15,6 +16,8 @@ export interface AccountWorkflowInput {
   readonly plan: PlanTerms;
   readonly seats: number;
   readonly cycle: Cycle;
+  /** Set for an account opened by a lifetime-deal code (LTD-4); it starts active, no trial. */
+  readonly coupon?: CouponTerms;
 }
 
 export interface PaymentMethodUpdateInput {
@@ -34,6 +37,12 @@ export const refusalTypes = [
   'CHARGE_IN_PROGRESS',
   'CARD_DECLINED',
   'PAYMENT_METHOD_REJECTED',
+  // Lifetime-deal coupons (workflows/policy/coupon.ts)
+  'CODE_ALREADY_REDEEMED',
+  'REDEMPTION_CLOSED',
+  'ACCOUNT_ALREADY_HAS_CODE',
+  'NOT_A_COUPON_ACCOUNT',
+  'SEATS_OUT_OF_RANGE',
 ] as const;
 export type RefusalType = (typeof refusalTypes)[number];
 

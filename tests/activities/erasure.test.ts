@@ -57,6 +57,15 @@ describe('eraseAccount', () => {
       unique.padEnd(64, '0'),
       accountId,
     ]);
+    await pool.query(
+      `INSERT INTO billing_details (account_id, full_name, email, company, street, city, postcode, country)
+       VALUES ($1, $2, $3, $4, $5, 'Vilnius', 'LT-01100', 'LT')`,
+      [accountId, fullName, email, `Trynimo UAB ${unique}`, `Gedimino pr. ${unique}`],
+    );
+    await pool.query('INSERT INTO account_slugs (slug, account_id) VALUES ($1, $2)', [
+      `trynimo-uab-${unique}`,
+      accountId,
+    ]);
     await activities.recordPaidInvoice({
       invoice: draftInvoice(accountId, `${accountId}-0001`),
       paymentId: `pi_${unique}`,
@@ -64,8 +73,12 @@ describe('eraseAccount', () => {
       paidAt: Date.UTC(2026, 2, 14, 9, 31),
     });
     // The test is only meaningful if the data was there and the search finds it.
-    expect(await whereFound(email)).toEqual(['account_contacts.email']);
-    expect(await whereFound(fullName)).toEqual(['account_contacts.full_name']);
+    expect(await whereFound(email)).toEqual(['account_contacts.email', 'billing_details.email']);
+    expect(await whereFound(fullName)).toEqual([
+      'account_contacts.full_name',
+      'billing_details.full_name',
+    ]);
+    expect(await whereFound(`Gedimino pr. ${unique}`)).toEqual(['billing_details.street']);
 
     const erasedAt = Date.UTC(2026, 5, 1, 12);
     const record = await activities.eraseAccount({
@@ -78,9 +91,18 @@ describe('eraseAccount', () => {
     expect(await whereFound(email)).toEqual([]);
     expect(await whereFound(fullName)).toEqual([]);
     expect(await whereFound(`cus_${unique}`)).toEqual([]);
+    expect(await whereFound(`Gedimino pr. ${unique}`)).toEqual([]);
+    expect(await whereFound(`Trynimo UAB ${unique}`)).toEqual([]);
+    expect(await whereFound(`trynimo-uab-${unique}`)).toEqual([]);
     expect(record).toEqual({
       erasedAt,
-      erased: { account_contacts: 1, processor_customers: 1, api_owner_keys: 1 },
+      erased: {
+        account_contacts: 1,
+        billing_details: 1,
+        account_slugs: 1,
+        processor_customers: 1,
+        api_owner_keys: 1,
+      },
     });
     // Issued invoices and their payments are the legal billing record: kept. They never held
     // the owner's name or email (checked above across every table).
@@ -118,6 +140,8 @@ describe('eraseAccount', () => {
     expect([input.erasedAt, input.erasedAt + 60_000]).toContain(first.erasedAt);
     expect(first.erased).toEqual({
       account_contacts: 1,
+      billing_details: 0,
+      account_slugs: 0,
       processor_customers: 0,
       api_owner_keys: 0,
     });

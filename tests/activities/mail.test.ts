@@ -79,6 +79,26 @@ describe('templates', () => {
       lt: 'Jūsų paskyra bus ištrinta dėl neaktyvumo',
       ro: 'Contul dumneavoastră va fi șters din cauza inactivității',
     },
+    seats_over_included: {
+      en: 'Your account now has more users than your deal includes',
+      lt: 'Jūsų paskyroje daugiau naudotojų, nei apima pasiūlymas',
+      ro: 'Contul are acum mai mulți utilizatori decât include oferta',
+    },
+    billing_details_required: {
+      en: 'Billing details needed for your extra users',
+      lt: 'Reikia atsiskaitymo duomenų už papildomus naudotojus',
+      ro: 'Sunt necesare datele de facturare pentru utilizatorii suplimentari',
+    },
+    billing_details_suspended: {
+      en: 'Your account is suspended: billing details missing',
+      lt: 'Paskyra sustabdyta: trūksta atsiskaitymo duomenų',
+      ro: 'Contul este suspendat: lipsesc datele de facturare',
+    },
+    code_abuse_suspended: {
+      en: 'Your account is suspended',
+      lt: 'Jūsų paskyra sustabdyta',
+      ro: 'Contul dumneavoastră a fost suspendat',
+    },
   };
   const greetings: Record<Language, string> = {
     en: 'Hello Ona Petrauskė,',

@@ -129,6 +129,25 @@ describe('against stripe-mock', () => {
     ]);
   });
 
+  test('LTD-8: a payment method of a type not allowed is rejected; card and PayPal are accepted', async () => {
+    const { accountId } = await createAccount(pool);
+    await expect(
+      activities().attachPaymentMethod({
+        accountId,
+        paymentMethodId: 'pm_card_visa',
+        idempotencyKey: `${accountId}:payment-method:pm_card_visa:paypal-only`,
+        allowedTypes: ['paypal'],
+      }),
+    ).rejects.toMatchObject({ type: 'PAYMENT_METHOD_REJECTED', nonRetryable: true });
+    const accepted = await activities().attachPaymentMethod({
+      accountId,
+      paymentMethodId: 'pm_card_visa',
+      idempotencyKey: `${accountId}:payment-method:pm_card_visa`,
+      allowedTypes: ['card', 'paypal'],
+    });
+    expect(accepted.paymentMethodId).toBe('pm_card_visa');
+  });
+
   test('PAY-7: replacing the card reuses the stored customer', async () => {
     const { accountId } = await createAccount(pool);
     const first = await activities().attachPaymentMethod({

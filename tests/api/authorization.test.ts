@@ -44,6 +44,53 @@ function sample(id: RouteId, accountId: string): InjectOptions {
     'owner.stop': { method: 'POST', url: `${account}/stop` },
     'owner.get': { method: 'GET', url: account },
     'product.reportActivity': { method: 'POST', url: `${account}/activity` },
+    'owner.changeSeats': { method: 'POST', url: `${account}/seats`, payload: { seats: 3 } },
+    'owner.billingDetails': {
+      method: 'POST',
+      url: `${account}/billing-details`,
+      payload: {
+        fullName: 'Ada Lovelace',
+        email: 'ada@example.test',
+        company: 'Analytical Engines',
+        street: '12 St James Square',
+        city: 'London',
+        postcode: 'SW1Y 4JH',
+        country: 'GB',
+      },
+    },
+    'coupon.redeem': {
+      method: 'POST',
+      url: '/v1/coupon-redemptions',
+      payload: {
+        requestId: `authz-${accountId}`,
+        code: 'UNKNOWN-CODE-0000',
+        fullName: 'Ada Lovelace',
+        email: 'ada@example.test',
+        companyName: 'Analytical Engines',
+        ageConfirmed: true,
+      },
+    },
+    'ops.createCampaign': {
+      method: 'POST',
+      url: '/v1/ops/coupon-campaigns',
+      payload: {
+        campaignId: 'authz-campaign',
+        planId: 'team',
+        currency: 'USD',
+        oneTimePrice: 5900,
+        redeemBy: '2019-11-30T23:59:59Z',
+      },
+    },
+    'ops.importCodes': {
+      method: 'POST',
+      url: '/v1/ops/coupon-campaigns/no-such-campaign/codes',
+      payload: { codes: ['AUTHZ-CODE-0001'] },
+    },
+    'ops.reportSharedCode': {
+      method: 'POST',
+      url: '/v1/ops/coupon-codes/shared',
+      payload: { code: 'UNKNOWN-CODE-0000', accountIds: [accountId] },
+    },
     'support.requestCancellation': {
       method: 'POST',
       url: `/v1/support/accounts/${accountId}/cancellation`,

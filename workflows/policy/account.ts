@@ -17,10 +17,26 @@ import {
   type ErasureReason,
 } from './lifecycle';
 import { addDays, endOfNextBusinessDay, periodAt, type Cycle, type Period } from './periods';
+import {
+  COUPON_PAYMENT_METHOD_TYPES,
+  couponDeadline,
+  decideCoupon,
+  isCouponCharge,
+  onCouponChargeFailed,
+  onCouponChargeSucceeded,
+  onCouponDeadline,
+  onCouponPaymentMethodAttached,
+  refuseCoupon,
+  type CouponDeadlineAction,
+  type CouponInput,
+  type CouponRefusalCode,
+  type CouponState,
+} from './coupon';
 
 /** `deleted`: the account's content is erased (CAN-3, INACT-2); its workflow has ended. */
 export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled' | 'deleted';
-export type SuspensionReason = 'trial_expired' | 'payment_failed';
+export type SuspensionReason =
+  'trial_expired' | 'payment_failed' | 'billing_details_missing' | 'code_abuse';
 export type EmailTemplate =
   | 'receipt'
   | 'trial_expired'
@@ -28,7 +44,11 @@ export type EmailTemplate =
   | 'account_stopped'
   | 'cancellation_confirmed'
   | 'account_cancelled'
-  | 'inactivity_warning';
+  | 'inactivity_warning'
+  | 'seats_over_included'
+  | 'billing_details_required'
+  | 'billing_details_suspended'
+  | 'code_abuse_suspended';
 
 /** A charge that has been decided and not yet settled. */
 export interface ChargeInFlight {
@@ -64,6 +84,8 @@ export interface AccountState {
   readonly inactivityWarnedFor: number | null;
   /** CAN-3, INACT-2: when and why the content was erased (status `deleted`). */
   readonly erasure: { readonly reason: ErasureReason; readonly erasedAt: number } | null;
+  /** Lifetime-deal accounts only (LTD-4 … LTD-10); absent or null otherwise. */
+  readonly coupon?: CouponState | null;
 }
 
 export type AccountInput =
@@ -83,13 +105,16 @@ export type AccountInput =
       readonly invoiceId: string;
       readonly code: string;
       readonly message: string;
-    };
+    }
+  | CouponInput;
 
 export type AccountEffect =
   | {
       readonly kind: 'attach_payment_method';
       readonly paymentMethodId: string;
       readonly idempotencyKey: string;
+      /** Only these payment method types are accepted (coupon accounts, LTD-8). */
+      readonly allowedTypes?: readonly string[];
     }
   | {
       readonly kind: 'charge_invoice';
@@ -125,14 +150,20 @@ export interface Decision {
 }
 
 export type DeadlineAction =
-  'end_trial' | 'renew' | 'cancel' | 'warn_inactive' | 'delete_inactive' | 'erase';
+  | 'end_trial'
+  | 'renew'
+  | 'cancel'
+  | 'warn_inactive'
+  | 'delete_inactive'
+  | 'erase'
+  | CouponDeadlineAction;
 
 export interface Deadline {
   readonly at: number;
   readonly action: DeadlineAction;
 }
 
-export type RefusalCode = 'ACCOUNT_CLOSED' | 'CHARGE_IN_PROGRESS';
+export type RefusalCode = 'ACCOUNT_CLOSED' | 'CHARGE_IN_PROGRESS' | CouponRefusalCode;
 
 export interface Refusal {
   readonly code: RefusalCode;
@@ -189,7 +220,7 @@ export function nextDeadline(state: AccountState): Deadline | null {
       ? null
       : { at: erasureDueAt(state.cancelledAt), action: 'erase' };
   }
-  const billing = billingDeadline(state);
+  const billing = state.coupon ? couponDeadline(state) : billingDeadline(state);
   // INACT-1/2 run beside billing. On a tie a deletion goes first, so an account due for
   // deletion is never charged for another period; a warning waits for the renewal.
   const inactivity = inactivityDeadline(state);
@@ -246,6 +277,10 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
       return null;
     case 'support_cancellation_requested':
       return state.status === 'cancelled' ? closed : null;
+    case 'coupon_seats_changed':
+    case 'billing_details_checked':
+    case 'code_abuse_reported':
+      return refuseCoupon(state, input);
     default:
       return null;
   }
@@ -264,10 +299,12 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
             kind: 'attach_payment_method',
             paymentMethodId: input.paymentMethodId,
             idempotencyKey: `${state.accountId}:payment-method:${input.paymentMethodId}`,
+            ...(state.coupon ? { allowedTypes: COUPON_PAYMENT_METHOD_TYPES } : {}),
           },
         ],
       };
     case 'payment_method_attached':
+      if (state.coupon) return onCouponPaymentMethodAttached(state, input);
       return onPaymentMethodAttached(state, input, now);
     case 'payment_method_rejected':
       return unchanged(state);
@@ -276,9 +313,19 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
     case 'support_cancellation_requested':
       return onSupportCancellation(state, input.holidays, now);
     case 'charge_succeeded':
+      if (isCouponCharge(state, input.invoiceId)) {
+        return onCouponChargeSucceeded(state, input.invoiceId);
+      }
       return onChargeSucceeded(state, input.invoiceId, now);
     case 'charge_failed':
+      if (isCouponCharge(state, input.invoiceId)) {
+        return onCouponChargeFailed(state, input.invoiceId);
+      }
       return onChargeFailed(state, input.invoiceId);
+    case 'coupon_seats_changed':
+    case 'billing_details_checked':
+    case 'code_abuse_reported':
+      return decideCoupon(state, input, now);
   }
 }
 
@@ -323,6 +370,9 @@ function onDeadline(state: AccountState, now: number): Decision {
       return erase(state, 'inactivity', now);
     case 'erase':
       return erase(state, 'cancelled', now);
+    case 'coupon_invoice':
+    case 'coupon_suspend':
+      return onCouponDeadline(state, due, now);
   }
 }
 
@@ -535,6 +585,9 @@ const deadlineDescriptions: Record<DeadlineAction, string> = {
   warn_inactive: 'No activity for 28 days: the owner is warned of the deletion (INACT-1).',
   delete_inactive: 'No activity for 56 days: the account and its content are deleted (INACT-2).',
   erase: "The cancelled account's content is erased, irreversibly (CAN-3).",
+  coupon_invoice: 'The month ends; its extra seats are invoiced by seat-time (LTD-5).',
+  coupon_suspend:
+    'The grace period for billing details ends; without them the account is suspended (LTD-10).',
 };
 
 export function viewAccount(state: AccountState): AccountView {

@@ -3,7 +3,7 @@ import { sum, type Currency, type Money } from './money';
 import type { Cycle, Period } from './periods';
 
 /** The clause of the terms that a line is charged under. */
-export type ClauseId = 'PAY-1c' | 'PAY-1d';
+export type ClauseId = 'PAY-1c' | 'PAY-1d' | 'LTD-5';
 
 export interface InvoiceLine {
   readonly description: string;

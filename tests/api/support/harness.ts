@@ -14,6 +14,8 @@ import { accountIdForSignup } from '../../../api/routes/signup';
 import type { ApiKeyEntry, ApiRole, Config } from '../../../infra/config';
 import { redactedPaths } from '../../../infra/clients';
 import { databaseUrl } from '../../support/env';
+import { PgCouponStore } from '../../../api/coupon-store';
+import { fakeCouponGateway, type FakeCouponGateway } from './fake-coupon-gateway';
 import { fakeGateway, type FakeGateway } from './fake-gateway';
 
 export type StaffRole = Exclude<ApiRole, 'owner'>;
@@ -23,6 +25,7 @@ export interface Harness {
   /** What `app` was built from, to build another one. */
   readonly deps: AppDeps;
   readonly gateway: FakeGateway;
+  readonly couponGateway: FakeCouponGateway;
   readonly store: PgStore;
   readonly pool: pg.Pool;
   /** A configured key per staff role. */
@@ -76,6 +79,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     { write: (line: string) => void logLines.push(line) },
   );
   const gateway = fakeGateway();
+  const couponGateway = fakeCouponGateway();
   const store = new PgStore(pool);
   const deps: AppDeps = {
     config: {
@@ -97,6 +101,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     store,
     catalog: fileCatalog(),
     logger,
+    coupons: { gateway: couponGateway, store: new PgCouponStore(pool) },
   };
   const app = buildApp(deps);
   await app.ready();
@@ -104,6 +109,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     app,
     deps,
     gateway,
+    couponGateway,
     store,
     pool,
     keys,
