@@ -31,6 +31,8 @@ import {
 } from './processes';
 import { startSmtpSink } from './smtp-sink';
 import { startStripeMock, stripeMockApiKey } from './stripe-mock';
+import { startStripeSandbox } from './stripe-sandbox';
+import { generateKey, keyDigestHex } from '../api/keys';
 import { startTemporalDev } from './temporal-dev';
 import { resolveStripeMock, resolveTemporalCli, toolContext } from './tools';
 import { dataDir, repoRoot } from './tools/paths';
@@ -79,9 +81,16 @@ async function main(life: Lifecycle): Promise<number> {
   if (stripeMockTool) {
     const mock = await startStripeMock({ path: stripeMockTool.path, log });
     life.defer('stripe-mock', () => mock.stop());
-    stripeBase = mock.url;
+    // stripe-mock validates every request; the sandbox in front makes charges succeed
+    // (and pm_card_chargeDeclined decline) the way Stripe's test mode does.
+    const sandbox = await startStripeSandbox(mock.url);
+    life.defer('the Stripe sandbox', () => sandbox.stop());
+    stripeBase = sandbox.url;
     stripeKey = stripeMockApiKey;
   }
+
+  // Without API_KEYS, keys for the signup flow, support and ops are made up for this run only.
+  const localKeys = env.API_KEYS ? null : localApiKeys();
 
   let smtpUrl = env.SMTP_URL ?? '';
   const mailDir = path.join(dataDir, 'mail');
@@ -104,6 +113,7 @@ async function main(life: Lifecycle): Promise<number> {
     STRIPE_API_BASE: stripeBase,
     SMTP_URL: smtpUrl,
     API_PORT: String(apiPort),
+    ...(localKeys ? { API_KEYS: localKeys.config } : {}),
   };
   if (!stripeBase) delete childEnv.STRIPE_API_BASE;
 
@@ -121,7 +131,7 @@ async function main(life: Lifecycle): Promise<number> {
   });
 
   const stripeLine = stripeMockTool
-    ? `stripe-mock at ${stripeBase} (STRIPE_API_KEY is not set)`
+    ? `stripe-mock behind a test-mode sandbox at ${stripeBase} (STRIPE_API_KEY is not set)`
     : `Stripe${stripeBase ? ` at ${stripeBase}` : ''} with STRIPE_API_KEY`;
   const mailLine = useSmtpSink
     ? `sunk into ${path.relative(process.cwd(), mailDir) || mailDir}/ as .eml files (SMTP_URL is not set)`
@@ -137,6 +147,12 @@ async function main(life: Lifecycle): Promise<number> {
       `  Postgres         ${redactUrl(postgres.url)}`,
       `  Stripe           ${stripeLine}`,
       `  Mail             ${mailLine}`,
+      ...(localKeys
+        ? [
+            '  API keys for this run (API_KEYS is not set):',
+            ...localKeys.lines.map((line) => `    ${line}`),
+          ]
+        : []),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -189,3 +205,13 @@ async function apiAnswers(url: string): Promise<boolean> {
 }
 
 new Lifecycle(log).run(main, () => 0);
+
+/** One key per staff role, valid for this run only; owners get theirs from signup. */
+function localApiKeys(): { config: string; lines: string[] } {
+  const roles = ['signup', 'support', 'ops'] as const;
+  const keys = roles.map((role) => ({ role, key: generateKey() }));
+  return {
+    config: JSON.stringify(keys.map(({ role, key }) => ({ role, sha256: keyDigestHex(key) }))),
+    lines: keys.map(({ role, key }) => `${role.padEnd(8)} Authorization: Bearer ${key}`),
+  };
+}
