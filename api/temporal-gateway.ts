@@ -11,6 +11,7 @@ import { accountWorkflowId } from '../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
+  reportActivitySignal,
   changePlanUpdate,
   previewChangeUpdate,
   priceChangeSignal,
@@ -118,6 +119,10 @@ export class TemporalAccountGateway implements AccountGateway {
       if (error instanceof WorkflowNotFoundError) return false;
       throw error;
     }
+  }
+
+  async reportActivity(accountId: string): Promise<void> {
+    await this.handle(accountId).signal(reportActivitySignal);
   }
 
   state(accountId: string): Promise<AccountView> {

@@ -104,4 +104,11 @@ export const sharedLoginDetectedSignal = defineSignal<[]>('sharedLoginDetected')
 export const seatsInUseSignal = defineSignal<[{ readonly seatsInUse: number }]>('seatsInUse');
 export const accountStateQuery = defineQuery<AccountView>('accountState');
 
+/**
+ * INACT-1: the product reports a login or usage of the account. Carries nothing: the
+ * workflow's own clock stamps it. Cheap by design: the workflow only moves its inactivity
+ * clock and does not wake up for it.
+ */
+export const reportActivitySignal = defineSignal<[]>('reportActivity');
+
 export type { AccountView, ChangeQuote };
