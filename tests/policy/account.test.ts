@@ -9,6 +9,7 @@ import {
   type AccountInput,
   type AccountState,
 } from '../../workflows/policy/account';
+import { inDailyUse } from './in-use';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { addMonths, DAY_MS } from '../../workflows/policy/periods';
 
@@ -229,7 +230,7 @@ describe('account policy', () => {
   /** An active monthly account whose first renewal was declined once; and when. */
   function firstDecline() {
     const attachedAt = signupAt + DAY_MS;
-    const active = paid(run(signedUp(), [[card, attachedAt]]).state, attachedAt).state;
+    const active = paid(run(inDailyUse(signedUp()), [[card, attachedAt]]).state, attachedAt).state;
     const renewalAt = nextDeadline(active)!.at;
     const failed = declined(decide(active, deadline, renewalAt).state, renewalAt);
     return { failed, renewalAt };
@@ -280,7 +281,8 @@ describe('account policy', () => {
     expect(suspended.effects).toEqual([
       expect.objectContaining({ kind: 'send_email', template: 'payment_failed' }),
     ]);
-    expect(nextDeadline(suspended.state)).toBeNull();
+    // No billing deadline while suspended; only the inactivity clock (INACT-1) still runs.
+    expect(nextDeadline(suspended.state)?.action).toBe('warn_inactive');
   });
 
   test('PAY-13: a retry that succeeds ends the dunning and keeps the period', () => {

@@ -19,6 +19,7 @@ import {
 } from '../../workflows/messages';
 import { addMonths, DAY_MS } from '../../workflows/policy/periods';
 import { startTimeSkipping } from './environment';
+import { sleepInUse } from './in-use';
 import { DECLINING_CARD, fakeActivities, teamPlan, type FakeActivities } from './fakes';
 
 let env: TestWorkflowEnvironment;
@@ -347,7 +348,7 @@ describe('account workflow', () => {
       expect(swapped.charged).toEqual([]);
 
       const renewalAt = Date.parse(first.account.currentPeriod!.end);
-      await env.sleep(renewalAt - (await env.currentTimeMs()) + 1_000);
+      await sleepInUse(env, handle, renewalAt - (await env.currentTimeMs()) + 1_000);
       const retrying = await eventually(handle, (v) => v.paymentFailedAt !== null);
       expect(retrying.status).toBe('active');
       expect(retrying.nextDeadline).toMatchObject({
@@ -356,13 +357,13 @@ describe('account workflow', () => {
       });
       expect(templates(activities)).toEqual(['receipt', 'payment_retrying']);
 
-      await env.sleep('6 days');
+      await sleepInUse(env, handle, '6 days');
       const warned = await eventually(handle, () =>
         templates(activities).includes('payment_failed_final_warning'),
       );
       expect(warned.status).toBe('active');
 
-      await env.sleep('1 day');
+      await sleepInUse(env, handle, '1 day');
       const suspended = await eventually(handle, (v) => v.status === 'suspended');
       expect(suspended.suspensionReason).toBe('payment_failed');
       expect(templates(activities)).toEqual([
