@@ -8,6 +8,7 @@
  * (see `ActivityFailureType`); anything else is an infrastructure error and is retried.
  */
 import type { AccountView, EmailTemplate } from '../workflows/policy/account';
+import type { ErasureReason } from '../workflows/policy/lifecycle';
 import type { PlanTerms } from '../workflows/policy/catalog';
 import type { InvoiceDraft } from '../workflows/policy/invoice';
 import type { Currency, Money } from '../workflows/policy/money';
@@ -74,6 +75,36 @@ export interface BillingActivities {
     amount?: Money;
   }): Promise<{ messageId: string }>;
 
+  /**
+   * CAN-3 / INACT-2: erases, irreversibly, the personal data and content this platform holds
+   * for the account (owner contact, processor customer link, API keys), keeps issued invoices
+   * and payments, and records what was erased and when as an audit event. Idempotent by key:
+   * a retry returns the first run's record.
+   */
+  eraseAccount(input: {
+    accountId: string;
+    reason: ErasureReason;
+    idempotencyKey: string;
+    erasedAt: number;
+  }): Promise<ErasureRecord>;
+
+  /**
+   * CAN-3 / INACT-2: tells the product, by a signed webhook `account.deleted`, that the account
+   * is erased. Fails until the product answers 2xx, so Temporal retries it until acknowledged.
+   */
+  notifyAccountDeleted(input: {
+    accountId: string;
+    reason: ErasureReason;
+    erasedAt: number;
+    idempotencyKey: string;
+  }): Promise<{ delivered: boolean }>;
+
   /** Updates the accounts read model; older versions never overwrite newer ones. */
   publishAccount(input: { view: AccountView; version: number }): Promise<void>;
+}
+
+/** The audit record of an erasure: what was erased (rows per table) and when. */
+export interface ErasureRecord {
+  readonly erasedAt: number;
+  readonly erased: Readonly<Record<string, number>>;
 }

@@ -10,7 +10,8 @@ export interface EmailData {
   readonly fullName: string;
   /** Required by `receipt`. */
   readonly invoice?: StoredInvoice;
-  /** Required by `cancellation_confirmed`, the payment reminders and `price_change_notice`. */
+  /** Required by `cancellation_confirmed`, `inactivity_warning` (the deletion time), the payment
+   * reminders and `price_change_notice`. */
   readonly effectiveAt?: number;
   /** Required by `price_change_notice`: the new period price. */
   readonly amount?: Money;
@@ -60,6 +61,10 @@ interface Texts {
     readonly body: (effectiveAt: string) => string;
   };
   readonly account_cancelled: { readonly subject: string; readonly body: string };
+  readonly inactivity_warning: {
+    readonly subject: string;
+    readonly body: (deletionAt: string) => string;
+  };
   readonly seats_over_included: { readonly subject: string; readonly body: string };
   readonly billing_details_required: { readonly subject: string; readonly body: string };
   readonly billing_details_suspended: { readonly subject: string; readonly body: string };
@@ -118,6 +123,11 @@ const texts: Record<Language, Texts> = {
     account_cancelled: {
       subject: 'Your account is cancelled',
       body: 'Your account is now cancelled. Nothing more will be charged, and its content will be deleted.',
+    },
+    inactivity_warning: {
+      subject: 'Your account will be deleted for inactivity',
+      body: (at) =>
+        `Nobody has used your account for 4 weeks. If it stays unused, the account and all its content will be deleted on ${at}, and this cannot be undone. To keep it, simply sign in or use the product before then.`,
     },
     seats_over_included: {
       subject: 'Your account now has more users than your deal includes',
@@ -187,6 +197,11 @@ const texts: Record<Language, Texts> = {
       subject: 'Jūsų paskyra atšaukta',
       body: 'Jūsų paskyra dabar atšaukta. Daugiau mokesčių nebus imama, o jos turinys bus ištrintas.',
     },
+    inactivity_warning: {
+      subject: 'Jūsų paskyra bus ištrinta dėl neaktyvumo',
+      body: (at) =>
+        `Jūsų paskyra nenaudojama jau 4 savaites. Jei ji ir toliau nebus naudojama, paskyra ir visas jos turinys bus negrįžtamai ištrinti ${at}. Norėdami ją išsaugoti, iki tol tiesiog prisijunkite arba naudokitės produktu.`,
+    },
     seats_over_included: {
       subject: 'Jūsų paskyroje daugiau naudotojų, nei apima pasiūlymas',
       body: 'Jūsų paskyra dabar naudoja daugiau vietų, nei apima pasiūlymas visam laikui. Už kiekvieną papildomą naudotoją mokama įprasta mėnesio kaina už naudojimo laiką, kiekvieno mėnesio pabaigoje. Iki tol pridėkite atsiskaitymo duomenis ir kortelę arba PayPal paskyrą.',
@@ -254,6 +269,11 @@ const texts: Record<Language, Texts> = {
     account_cancelled: {
       subject: 'Contul dumneavoastră a fost anulat',
       body: 'Contul dumneavoastră este acum anulat. Nu se vor mai percepe plăți, iar conținutul său va fi șters.',
+    },
+    inactivity_warning: {
+      subject: 'Contul dumneavoastră va fi șters din cauza inactivității',
+      body: (at) =>
+        `Contul dumneavoastră nu a fost folosit de 4 săptămâni. Dacă rămâne nefolosit, contul și tot conținutul său vor fi șterse definitiv la ${at}. Pentru a-l păstra, este suficient să vă autentificați sau să folosiți produsul înainte de această dată.`,
     },
     seats_over_included: {
       subject: 'Contul are acum mai mulți utilizatori decât include oferta',
@@ -337,6 +357,13 @@ export function renderEmail(
         t.shared_login_surcharge.subject,
         t.shared_login_surcharge.body(formatMoney(data.amount)),
       );
+    }
+    case 'inactivity_warning': {
+      if (data.effectiveAt === undefined) {
+        throw new EmailDataMissingError('An inactivity warning needs the deletion time.');
+      }
+      const body = t.inactivity_warning.body(formatInstant(data.effectiveAt));
+      return letter(t.inactivity_warning.subject, body);
     }
     case 'trial_expired':
     case 'payment_failed':

@@ -8,9 +8,11 @@ import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
+import { createErasureActivities } from './erasure';
 import type { CouponActivities } from './coupon-contract';
 import { createCouponActivities } from './coupons';
 import { activityLogger } from './log';
+import { createWebhookActivities, type ProductWebhook } from './webhooks';
 import { createMailActivities } from './mail';
 import { createPaymentActivities } from './payments';
 import { createStore } from './store';
@@ -26,6 +28,8 @@ export interface ActivityDeps {
   /** Path of the holiday calendar JSON (infra/holidays.json). */
   readonly holidaysPath: string;
   readonly logger: Logger;
+  /** Where `account.deleted` goes (CAN-3); null or absent: not sent, logged. */
+  readonly productWebhook?: ProductWebhook | null;
 }
 
 export function createActivities(deps: ActivityDeps): BillingActivities & CouponActivities {
@@ -35,6 +39,8 @@ export function createActivities(deps: ActivityDeps): BillingActivities & Coupon
     ...createCatalogActivities(deps),
     ...createPaymentActivities({ stripe: deps.stripe, store, logger }),
     ...createMailActivities({ store, mailer: deps.mailer, mailFrom: deps.mailFrom, logger }),
+    ...createErasureActivities({ pool: deps.pool, logger }),
+    ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {

@@ -34,6 +34,7 @@ import { couponRoutes } from './routes/coupons';
 import { healthRoutes } from './routes/health';
 import { opsRoutes } from './routes/ops';
 import { ownerRoutes } from './routes/owner';
+import { productRoutes } from './routes/product';
 import { signupRoutes } from './routes/signup';
 import { supportRoutes } from './routes/support';
 import { webhookRoutes, type WebhookDeps } from './routes/webhooks';
@@ -315,6 +316,7 @@ export function buildApp(deps: AppDeps) {
     await api.register(docsRoutes());
     await api.register(signupRoutes(context));
     await api.register(ownerRoutes(context));
+    await api.register(productRoutes(context));
     await api.register(supportRoutes(context));
     await api.register(opsRoutes(context));
     await api.register(couponRoutes(context));

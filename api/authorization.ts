@@ -53,6 +53,12 @@ export const routes = {
     roles: ['owner'],
     ownAccountOnly: true,
   },
+  // INACT-1: the product's server side (the `signup` key) reports logins and usage.
+  'product.reportActivity': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/activity',
+    roles: ['signup'],
+  },
   'owner.changeSeats': {
     method: 'POST',
     url: '/v1/accounts/:accountId/seats',

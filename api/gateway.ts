@@ -61,6 +61,8 @@ export interface AccountGateway {
   report(accountId: string, report: AccountReport): Promise<void>;
   /** What `changePlan` would do now; changes and charges nothing. */
   previewChange(accountId: string, input: ChangePlanInput): Promise<ChangeQuote>;
+  /** INACT-1: a fire-and-forget signal; the workflow stamps it with its own clock. */
+  reportActivity(accountId: string): Promise<void>;
   state(accountId: string): Promise<AccountView>;
   /** One page of the account workflow's history (of its current run). */
   history(accountId: string, pageToken: Uint8Array | null): Promise<HistoryPage>;

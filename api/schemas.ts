@@ -37,7 +37,7 @@ export const IdempotencyHeaders = Type.Object({
 
 export const Currency = literals(['USD', 'EUR']);
 export const Cycle = literals(['monthly', 'annual']);
-export const AccountStatus = literals(['trialing', 'active', 'suspended', 'cancelled']);
+export const AccountStatus = literals(['trialing', 'active', 'suspended', 'cancelled', 'deleted']);
 /** The read model's statuses: `pending` until the workflow publishes the account's state. */
 export const readModelStatuses = [
   'pending',
@@ -45,6 +45,7 @@ export const readModelStatuses = [
   'active',
   'suspended',
   'cancelled',
+  'deleted',
 ] as const;
 export const ReadModelStatus = literals(readModelStatuses);
 
@@ -80,6 +81,9 @@ export const AccountViewSchema = Type.Object(
           'cancel',
           'coupon_invoice',
           'coupon_suspend',
+          'warn_inactive',
+          'delete_inactive',
+          'erase',
         ]),
         description: Type.String(),
       }),
@@ -104,6 +108,9 @@ export const AccountViewSchema = Type.Object(
     sharedLoginSurchargePending: Type.Boolean({
       description: 'ACCT-2: a shared login will be surcharged on the next invoice',
     }),
+    lastActivityAt: Instant,
+    deletionDueAt: Nullable(Instant),
+    erasedAt: Nullable(Instant),
   },
   { description: 'The account as its workflow sees it now' },
 );

@@ -11,6 +11,7 @@ import { accountWorkflowId } from '../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
+  reportActivitySignal,
   changePlanUpdate,
   paymentEventSignal,
   previewChangeUpdate,
@@ -130,6 +131,10 @@ export class TemporalAccountGateway implements AccountGateway {
       if (error instanceof WorkflowNotFoundError) return false;
       throw error;
     }
+  }
+
+  async reportActivity(accountId: string): Promise<void> {
+    await this.handle(accountId).signal(reportActivitySignal);
   }
 
   state(accountId: string): Promise<AccountView> {

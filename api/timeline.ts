@@ -181,6 +181,18 @@ const activityWords: Record<string, ActivityWords> = {
     completed: 'Account state published to the read model',
     failed: 'Account state could not be published',
   },
+  eraseAccount: {
+    category: 'state_change',
+    scheduled: "The account's personal data and content being erased (CAN-3)",
+    completed: 'Account data erased; the erasure is recorded in the audit log',
+    failed: 'Account data could not be erased yet',
+  },
+  notifyAccountDeleted: {
+    category: 'other',
+    scheduled: 'The product being told of the deletion (account.deleted webhook)',
+    completed: 'The product acknowledged the deletion',
+    failed: 'The product did not acknowledge the deletion yet',
+  },
   attachPaymentMethod: {
     category: 'payment_method',
     scheduled: 'Payment method being attached at the processor',

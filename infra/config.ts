@@ -25,6 +25,8 @@ export interface Config {
     readonly from: string;
   };
   readonly api: { readonly host: string; readonly port: number };
+  /** Where the product hears of erased accounts (`account.deleted`, CAN-3), and the HMAC secret. */
+  readonly productWebhook: { readonly url: URL; readonly secret: string } | null;
   readonly logLevel: string;
   /** API keys per role, from `API_KEYS`: digests only, never the keys themselves. */
   readonly auth: { readonly keys: readonly ApiKeyEntry[] };
@@ -80,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: env.API_HOST ?? '127.0.0.1',
       port: port('API_PORT', env.API_PORT ?? '3000'),
     },
+    productWebhook: productWebhook(env.PRODUCT_WEBHOOK_URL, env.PRODUCT_WEBHOOK_SECRET),
     logLevel: env.LOG_LEVEL ?? 'info',
     auth: { keys: apiKeys(env.API_KEYS) },
     rateLimit: {
@@ -95,6 +98,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
   };
   return deepFreeze(config);
+}
+
+function productWebhook(
+  address: string | undefined,
+  secret: string | undefined,
+): { url: URL; secret: string } | null {
+  const at = url('PRODUCT_WEBHOOK_URL', address);
+  if (at === null) return null;
+  const key = optional(secret);
+  if (key === null || key.length < 32) {
+    throw new ConfigError(
+      'PRODUCT_WEBHOOK_SECRET of at least 32 characters must go with PRODUCT_WEBHOOK_URL',
+    );
+  }
+  return { url: at, secret: key };
 }
 
 function optional(value: string | undefined): string | null {

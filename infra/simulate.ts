@@ -105,6 +105,14 @@ function recordingActivities(
       return Promise.resolve({ ...plan, currency });
     },
     loadHolidays: () => Promise.resolve([]),
+    eraseAccount: async ({ reason, erasedAt }) => {
+      await note(`erasure of personal data and content (${reason})`);
+      return { erasedAt, erased: {} };
+    },
+    notifyAccountDeleted: async ({ reason }) => {
+      await note(`webhook account.deleted (${reason})`);
+      return { delivered: true };
+    },
     attachPaymentMethod: ({ accountId, paymentMethodId }) =>
       Promise.resolve({ customerId: `cus_${accountId}`, paymentMethodId }),
     chargeInvoice: async ({ invoice, paymentMethodId, idempotencyKey }) => {

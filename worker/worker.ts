@@ -60,6 +60,7 @@ export async function createBillingWorker(args: {
     catalogPath: path.join(infraDir, 'catalog.json'),
     holidaysPath: path.join(infraDir, 'holidays.json'),
     logger,
+    productWebhook: config.productWebhook,
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {

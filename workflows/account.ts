@@ -22,6 +22,7 @@ import {
   attachPaymentMethodUpdate,
   changePlanUpdate,
   previewChangeUpdate,
+  reportActivitySignal,
   requestCancellationUpdate,
   priceChangeSignal,
   seatsInUseSignal,
@@ -42,6 +43,7 @@ import {
   openAccount,
   refuse,
   resumeState,
+  reportActivity,
   viewAccount,
   type AccountEffect,
   type AccountInput,
@@ -110,7 +112,7 @@ export async function accountWorkflow(
   carried?: AccountCarryOver,
 ): Promise<AccountView> {
   let state: AccountState = carried
-    ? resumeState(carried.state)
+    ? withLifecycleDefaults(resumeState(carried.state))
     : input.coupon
       ? openCouponAccount({
           accountId: input.accountId,
@@ -232,6 +234,14 @@ export async function accountWorkflow(
 
   setHandler(seatsInUseSignal, ({ seatsInUse }) => {
     inbox.push({ input: { kind: 'seats_in_use_reported', seatsInUse } });
+  });
+
+  // INACT-1: the clock moves in memory only. No effect runs and the loop is not woken: the
+  // timer already set fires at the old deadline, finds it moved and sleeps again. A report
+  // costs its signal event and one workflow task with no commands (4 events); a busy account
+  // fires one inactivity timer per 28 days. The API coalesces reports (api/activity-coalescer.ts).
+  setHandler(reportActivitySignal, () => {
+    state = reportActivity(state, Date.now());
   });
 
   setHandler(
@@ -388,6 +398,23 @@ export async function accountWorkflow(
           });
         }
         return null;
+      case 'erase_account':
+        // CAN-3 / INACT-2: retried until it succeeds; erasure is idempotent by its key.
+        await store.eraseAccount({
+          accountId: state.accountId,
+          reason: effect.reason,
+          idempotencyKey: effect.idempotencyKey,
+          erasedAt: Date.now(),
+        });
+        return null;
+      case 'notify_account_deleted':
+        await store.notifyAccountDeleted({
+          accountId: state.accountId,
+          reason: effect.reason,
+          erasedAt: effect.erasedAt,
+          idempotencyKey: effect.idempotencyKey,
+        });
+        return null;
     }
   }
 
@@ -398,8 +425,8 @@ export async function accountWorkflow(
       await apply(inbox.shift()!);
       continue;
     }
-    if (state.status === 'cancelled') {
-      // Answer any command that raced the cancellation, then end.
+    if (state.status === 'deleted') {
+      // Answer any command that raced the deletion, then end.
       await condition(() => inbox.length > 0 || allHandlersFinished());
       if (inbox.length > 0) continue;
       break;
@@ -410,8 +437,7 @@ export async function accountWorkflow(
       await apply({ input: { kind: 'deadline_reached' } });
       continue;
     }
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) {
+    if (historyTooLong()) {
       // Hand over only when no command is queued or in flight, so no caller is dropped.
       await condition(() => inbox.length > 0 || allHandlersFinished());
       if (inbox.length === 0 && allHandlersFinished()) {
@@ -423,8 +449,11 @@ export async function accountWorkflow(
       }
       continue;
     }
-    if (deadline) await condition(() => inbox.length > 0, deadline.at - now);
-    else await condition(() => inbox.length > 0);
+    // Signals that only move a clock (reportActivity) do not wake the loop, but a history grown
+    // long by them does, so that the run hands over before it reaches Temporal's limits.
+    const wake = () => inbox.length > 0 || historyTooLong();
+    if (deadline) await condition(wake, deadline.at - now);
+    else await condition(wake);
   }
 
   return viewAccount(state);
@@ -456,6 +485,21 @@ function catalogRefusal(error: unknown): unknown {
     });
   }
   return error;
+}
+
+/** A state carried over from a run that predates the inactivity clock starts it at signup. */
+function withLifecycleDefaults(state: AccountState): AccountState {
+  return {
+    ...state,
+    lastActivityAt: state.lastActivityAt ?? state.createdAt,
+    inactivityWarnedFor: state.inactivityWarnedFor ?? null,
+    erasure: state.erasure ?? null,
+  };
+}
+
+function historyTooLong(): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
 }
 
 /** The business failure inside an activity failure, or the error itself if it is anything else. */

@@ -106,6 +106,13 @@ export const seatsInUseSignal = defineSignal<[{ readonly seatsInUse: number }]>(
 export const accountStateQuery = defineQuery<AccountView>('accountState');
 
 /**
+ * INACT-1: the product reports a login or usage of the account. Carries nothing: the
+ * workflow's own clock stamps it. Cheap by design: the workflow only moves its inactivity
+ * clock and does not wake up for it.
+ */
+export const reportActivitySignal = defineSignal<[]>('reportActivity');
+
+/**
  * A payment fact reported by Stripe (a webhook), for the record only: the charge itself was
  * settled synchronously by `chargeInvoice`, so this never charges or moves money. `eventId`
  * is Stripe's event id; a redelivered event is recognised by it and changes nothing.

@@ -95,6 +95,11 @@ describe('templates', () => {
       lt: 'Jūsų paskyra atšaukta',
       ro: 'Contul dumneavoastră a fost anulat',
     },
+    inactivity_warning: {
+      en: 'Your account will be deleted for inactivity',
+      lt: 'Jūsų paskyra bus ištrinta dėl neaktyvumo',
+      ro: 'Contul dumneavoastră va fi șters din cauza inactivității',
+    },
     seats_over_included: {
       en: 'Your account now has more users than your deal includes',
       lt: 'Jūsų paskyroje daugiau naudotojų, nei apima pasiūlymas',
@@ -172,6 +177,25 @@ describe('templates', () => {
         effectiveAt,
       });
       expect(text).toContain(sentence);
+    },
+  );
+
+  test.each([
+    ['en', 'will be deleted on 2026-03-17 23:59 UTC', 'sign in'],
+    ['lt', 'ištrinti 2026-03-17 23:59 UTC', 'prisijunkite'],
+    ['ro', 'șterse definitiv la 2026-03-17 23:59 UTC', 'autentificați'],
+  ] as const)(
+    'INACT-1: the %s inactivity warning names the deletion date and how to prevent it',
+    (language, when, prevent) => {
+      const { text } = renderEmail('inactivity_warning', language, {
+        fullName: 'Ona',
+        effectiveAt,
+      });
+      expect(text).toContain(when);
+      expect(text).toContain(prevent);
+      expect(() => renderEmail('inactivity_warning', language, { fullName: 'Ona' })).toThrow(
+        EmailDataMissingError,
+      );
     },
   );
 

@@ -244,6 +244,9 @@ describe('publishAccount', () => {
       paymentFailedAt: null,
       enterpriseReview: null,
       sharedLoginSurchargePending: false,
+      lastActivityAt: '2026-03-14T09:30:00.000Z',
+      deletionDueAt: '2026-05-09T09:30:00.000Z',
+      erasedAt: null,
     };
   }
 

@@ -55,6 +55,7 @@ function sample(id: RouteId, accountId: string): InjectOptions {
       payload: { planId: 'business', seats: 3, cycle: 'monthly' },
     },
     'owner.get': { method: 'GET', url: account },
+    'product.reportActivity': { method: 'POST', url: `${account}/activity` },
     'owner.changeSeats': { method: 'POST', url: `${account}/seats`, payload: { seats: 3 } },
     'owner.billingDetails': {
       method: 'POST',

@@ -42,6 +42,8 @@ const activities: BillingActivities = {
       : Promise.resolve({ paymentId: `pi_${randomUUID()}` }),
   recordPaidInvoice: () => Promise.resolve({ number: '2026-000001' }),
   sendEmail: ({ idempotencyKey }) => Promise.resolve({ messageId: `<${idempotencyKey}@test>` }),
+  eraseAccount: ({ erasedAt }) => Promise.resolve({ erasedAt, erased: {} }),
+  notifyAccountDeleted: () => Promise.resolve({ delivered: true }),
   publishAccount: () => Promise.resolve(),
 };
 
@@ -169,10 +171,25 @@ describe('TemporalAccountGateway on a real Temporal server', () => {
     expect(classify(after).problem).toMatchObject({ status: 409, code: 'ACCOUNT_CLOSED' });
   });
 
-  it('an unknown account is ACCOUNT_NOT_FOUND for queries, updates and history', async () => {
+  it('INACT-1: a reported activity moves the inactivity clock of the running workflow', async () => {
+    const accountId = newAccountId();
+    await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    const before = Date.parse((await gateway.state(accountId)).lastActivityAt);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await gateway.reportActivity(accountId);
+    let after = before;
+    for (let tries = 0; tries < 50 && after === before; tries += 1) {
+      after = Date.parse((await gateway.state(accountId)).lastActivityAt);
+      if (after === before) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(after).toBeGreaterThan(before);
+  });
+
+  it('an unknown account is ACCOUNT_NOT_FOUND for queries, updates, signals and history', async () => {
     const accountId = newAccountId();
     for (const call of [
       () => gateway.state(accountId),
+      () => gateway.reportActivity(accountId),
       () => gateway.stopAccount(accountId, randomUUID()),
       () => gateway.history(accountId, null),
     ]) {

@@ -31,6 +31,7 @@ let stripe: StripeSandbox;
 let billing: BillingWorker;
 let running: Promise<void>;
 let connection: Connection;
+let client: Client;
 let app: App;
 let baseUrl: string;
 
@@ -58,7 +59,7 @@ beforeAll(async () => {
   running = billing.run();
 
   connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  client = new Client({ connection, namespace: config.temporal.namespace });
   app = buildApp({
     config,
     gateway: new TemporalAccountGateway(client, {
@@ -113,7 +114,7 @@ function signupBody(email: string): Record<string, unknown> {
   };
 }
 
-test('PAY-1a PAY-1c PAY-7 CAN-2: signup, card, invoice, receipt and Stop Account through HTTP', async () => {
+test('PAY-1a PAY-1c PAY-7 PAY-2b CAN-2: signup, card, invoice, receipt, plan change, timeline and Stop Account through HTTP', async () => {
   const email = `owner-${randomUUID()}@example.test`;
   const signup = signupBody(email);
 
@@ -162,12 +163,58 @@ test('PAY-1a PAY-1c PAY-7 CAN-2: signup, card, invoice, receipt and Stop Account
   expect(receipt.text).toMatch(/34[.,]00/);
 
   const active = await call('GET', `/v1/accounts/${accountId}`, ownerKey);
-  expect(active.body).toMatchObject({ status: 'active', nextDeadline: { action: 'renew' } });
+  expect(active.body).toMatchObject({ status: 'active' });
+  // The renewal is at the end of the first period; the 28-day inactivity warning (INACT-1)
+  // may come first in months longer than 28 days.
+  expect(active.body.currentPeriod).not.toBeNull();
+  expect(['renew', 'warn_inactive']).toContain(
+    (active.body.nextDeadline as { action: string }).action,
+  );
+
+  // INACT-1: the product reports a login; the workflow's inactivity clock moves.
+  const reported = await fetch(`${baseUrl}/v1/accounts/${accountId}/activity`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keys.signup}` },
+  });
+  expect(reported.status).toBe(204);
+  const before = Date.parse(active.body.lastActivityAt as string);
+  let lastActivityAt = before;
+  for (let tries = 0; tries < 50 && lastActivityAt === before; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const seen = await call('GET', `/v1/accounts/${accountId}`, ownerKey);
+    lastActivityAt = Date.parse(seen.body.lastActivityAt as string);
+  }
+  expect(lastActivityAt).toBeGreaterThan(before);
+
+  // PAY-2b: the owner upgrades mid-month; nothing is charged now, the next invoice is higher.
+  const upgraded = await call('POST', `/v1/accounts/${accountId}/plan-change`, ownerKey, {
+    planId: 'business',
+    seats: 3,
+    cycle: 'monthly',
+  });
+  expect(upgraded.status).toBe(200);
+  expect(JSON.stringify(upgraded.body)).toContain('PAY-2b');
+  expect(stripe.charges().filter((c) => c.metadata.accountId === accountId)).toHaveLength(1);
+
+  // Ops read the account's history as a timeline, with a link to the Web UI.
+  const timeline = await call('GET', `/v1/ops/accounts/${accountId}/timeline`, keys.ops);
+  expect(timeline.status).toBe(200);
+  const entries = timeline.body.entries as { kind: string; name: string | null }[];
+  const names = entries.map((entry) => entry.name);
+  expect(names).toEqual(
+    expect.arrayContaining(['attachPaymentMethod', 'chargeInvoice', 'recordPaidInvoice']),
+  );
+  expect(names).toContain('changePlan');
+  expect(JSON.stringify(timeline.body)).not.toContain(email);
+  expect(JSON.stringify(timeline.body.workflow)).toContain(`account:${accountId}`);
 
   // CAN-2: Stop Account cancels at once.
   const stopped = await call('POST', `/v1/accounts/${accountId}/stop`, ownerKey);
   expect(stopped.status).toBe(200);
-  expect(stopped.body).toMatchObject({ account: { status: 'cancelled', nextDeadline: null } });
+  // Only the scheduled erasure of its content is left (CAN-3).
+  expect(stopped.body).toMatchObject({
+    account: { status: 'cancelled', nextDeadline: { action: 'erase' } },
+  });
   const after = await call('GET', `/v1/accounts/${accountId}`, ownerKey);
   expect(after.body).toMatchObject({ status: 'cancelled' });
 
@@ -175,6 +222,17 @@ test('PAY-1a PAY-1c PAY-7 CAN-2: signup, card, invoice, receipt and Stop Account
   const listed = await call('GET', '/v1/ops/accounts?status=cancelled', keys.ops);
   expect(listed.status).toBe(200);
   expect(JSON.stringify(listed.body)).toContain(accountId);
+
+  // GDPR-1: the workflow's raw history on the server, every payload decoded as text, holds
+  // neither the owner's name nor email, although signup, charge and receipt all used them.
+  const history = await client.workflow.getHandle(`account:${accountId}`).fetchHistory();
+  const text = JSON.stringify(history, (_key, value: unknown) =>
+    value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value,
+  );
+  expect(text).toContain(accountId);
+  expect(text).not.toContain(email);
+  expect(text).not.toContain('Ona Petraitė');
+  expect(text).not.toContain(email.split('@')[0]);
 });
 
 test('CAN-1: support files a cancellation; the owner is told when it takes effect', async () => {

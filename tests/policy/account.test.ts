@@ -3,11 +3,13 @@ import {
   nextDeadline,
   openAccount,
   refuse,
+  reportActivity,
   viewAccount,
   type AccountEffect,
   type AccountInput,
   type AccountState,
 } from '../../workflows/policy/account';
+import { inDailyUse } from './in-use';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { addMonths, DAY_MS } from '../../workflows/policy/periods';
 
@@ -26,7 +28,11 @@ function signedUp(cycle: 'monthly' | 'annual' = 'monthly'): AccountState {
   return openAccount({ accountId: 'acc_1', plan, seats: 3, cycle, now: signupAt });
 }
 
-/** Feeds inputs one after another, answering effects the way the shell would on success. */
+/**
+ * Feeds inputs one after another, answering effects the way the shell would on success.
+ * The account is in use: each step also reports activity (INACT-1), so that the billing rules
+ * tested here are not interrupted by the inactivity clock (tests/policy/lifecycle.test.ts).
+ */
 function run(
   state: AccountState,
   steps: readonly [AccountInput, number][],
@@ -34,6 +40,7 @@ function run(
   const effects: AccountEffect[] = [];
   let current = state;
   for (const [input, now] of steps) {
+    current = reportActivity(current, now);
     const queue: AccountInput[] = [input];
     while (queue.length > 0) {
       const decision = decide(current, queue.shift()!, now);
@@ -98,12 +105,13 @@ describe('account policy', () => {
     expect(effects).toEqual([
       expect.objectContaining({ kind: 'send_email', template: 'trial_expired' }),
     ]);
-    expect(nextDeadline(state)).toBeNull();
+    // No billing deadline is left; only the inactivity clock (INACT-1) still runs.
+    expect(nextDeadline(state)?.action).toBe('warn_inactive');
   });
 
   test('PAY-1b: a deadline input before the deadline changes nothing', () => {
     const before = signedUp();
-    const { state, effects } = run(before, [[deadline, signupAt + 14 * DAY_MS - 1]]);
+    const { state, effects } = decide(before, deadline, signupAt + 14 * DAY_MS - 1);
     expect(state).toEqual(before);
     expect(effects).toEqual([]);
   });
@@ -169,6 +177,9 @@ describe('account policy', () => {
     let state = paid(run(signedUp(), [[card, attachedAt]]).state, attachedAt).state;
     const starts: number[] = [];
     for (let month = 1; month <= 3; month += 1) {
+      // The account is in use the day before, so the inactivity clock (INACT-1) never
+      // interrupts its renewals.
+      state = reportActivity(state, addMonths(attachedAt, month) - DAY_MS);
       const due = nextDeadline(state)!;
       const decision = decide(state, deadline, due.at);
       const [charge] = charges(decision.effects);
@@ -219,7 +230,7 @@ describe('account policy', () => {
   /** An active monthly account whose first renewal was declined once; and when. */
   function firstDecline() {
     const attachedAt = signupAt + DAY_MS;
-    const active = paid(run(signedUp(), [[card, attachedAt]]).state, attachedAt).state;
+    const active = paid(run(inDailyUse(signedUp()), [[card, attachedAt]]).state, attachedAt).state;
     const renewalAt = nextDeadline(active)!.at;
     const failed = declined(decide(active, deadline, renewalAt).state, renewalAt);
     return { failed, renewalAt };
@@ -270,7 +281,8 @@ describe('account policy', () => {
     expect(suspended.effects).toEqual([
       expect.objectContaining({ kind: 'send_email', template: 'payment_failed' }),
     ]);
-    expect(nextDeadline(suspended.state)).toBeNull();
+    // No billing deadline while suspended; only the inactivity clock (INACT-1) still runs.
+    expect(nextDeadline(suspended.state)?.action).toBe('warn_inactive');
   });
 
   test('PAY-13: a retry that succeeds ends the dunning and keeps the period', () => {
@@ -309,14 +321,15 @@ describe('account policy', () => {
     expect(charge.invoice.invoiceId).toBe('acc_1-0003');
   });
 
-  test('CAN-2: Stop Account cancels at once, emails the owner and leaves no deadline', () => {
+  test('CAN-2: Stop Account cancels at once, emails the owner and leaves no billing deadline', () => {
     const attachedAt = signupAt + DAY_MS;
     const active = paid(run(signedUp(), [[card, attachedAt]]).state, attachedAt).state;
     const stoppedAt = attachedAt + 5 * DAY_MS;
     const { state, effects } = run(active, [[{ kind: 'stop_requested' }, stoppedAt]]);
     expect(state.status).toBe('cancelled');
     expect(state.cancelledAt).toBe(stoppedAt);
-    expect(nextDeadline(state)).toBeNull();
+    // Only the erasure of the content remains (CAN-3).
+    expect(nextDeadline(state)).toEqual({ at: stoppedAt + 30 * DAY_MS, action: 'erase' });
     expect(effects).toEqual([
       expect.objectContaining({ kind: 'send_email', template: 'account_stopped' }),
     ]);
@@ -360,7 +373,7 @@ describe('account policy', () => {
     const attachedAt = Date.parse('2026-10-24T10:00:00.000Z'); // renews Tue 24 Nov 10:00
     const active = paid(run(signedUp(), [[card, attachedAt]]).state, attachedAt).state;
     const monday = Date.parse('2026-11-23T20:00:00.000Z'); // due by end of Tuesday 24 Nov
-    const filed = decide(active, { kind: 'support_cancellation_requested', holidays: [] }, monday);
+    const filed = run(active, [[{ kind: 'support_cancellation_requested', holidays: [] }, monday]]);
     const due = nextDeadline(filed.state)!;
     expect(due).toEqual({ at: Date.parse('2026-11-24T10:00:00.000Z'), action: 'cancel' });
     const effective = decide(filed.state, deadline, due.at);

@@ -8,6 +8,7 @@ import {
   type AccountInput,
   type AccountState,
 } from '../../workflows/policy/account';
+import { inDailyUse } from './in-use';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { decideChange, type PlanChangeRequest } from '../../workflows/policy/changes';
 import { openCouponAccount } from '../../workflows/policy/coupon';
@@ -36,7 +37,9 @@ const paidAt = signupAt + DAY_MS;
 
 /** An account whose first period (from `paidAt`) is paid, on `cycle` with 3 Team seats. */
 function active(cycle: Cycle): AccountState {
-  let state = openAccount({ accountId: 'acc_1', plan: team, seats: 3, cycle, now: signupAt });
+  let state = inDailyUse(
+    openAccount({ accountId: 'acc_1', plan: team, seats: 3, cycle, now: signupAt }),
+  );
   state = decide(
     state,
     { kind: 'payment_method_submitted', paymentMethodId: 'pm_1' },

@@ -10,7 +10,12 @@ import {
   slugify,
   type CouponTerms,
 } from '../../workflows/policy/coupon';
-import { decide, nextDeadline, type AccountState } from '../../workflows/policy/account';
+import {
+  decide,
+  nextDeadline,
+  reportActivity,
+  type AccountState,
+} from '../../workflows/policy/account';
 import { missingBillingFields } from '../../workflows/policy/billing-details';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { DAY_MS } from '../../workflows/policy/periods';
@@ -282,6 +287,9 @@ describe('coupon account (LTD-4, LTD-6, LTD-9, LTD-10)', () => {
   test('LTD-9: a coupon account that never goes over is never asked for payment details', () => {
     let state = open();
     for (let month = 0; month < 14; month += 1) {
+      // The account is in use, so the inactivity clock (INACT-1) stays out of the way.
+      const monthEnd = nextDeadline(reportActivity(state, Date.parse('2100-01-01T00:00:00Z')))!.at;
+      state = reportActivity(state, monthEnd - DAY_MS);
       const due = nextDeadline(state)!;
       const decision = decide(state, { kind: 'deadline_reached' }, due.at);
       expect(decision.effects).toEqual([]);

@@ -6,6 +6,7 @@ import {
   type AccountInput,
   type AccountState,
 } from '../../workflows/policy/account';
+import { inDailyUse } from './in-use';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { addMonths, DAY_MS, type Cycle } from '../../workflows/policy/periods';
 
@@ -21,13 +22,15 @@ const team: PlanTerms = {
 const paidAt = Date.parse('2026-03-10T08:00:00.000Z');
 
 function active(cycle: Cycle): AccountState {
-  let state = openAccount({
-    accountId: 'acc_1',
-    plan: team,
-    seats: 2,
-    cycle,
-    now: paidAt - DAY_MS,
-  });
+  let state = inDailyUse(
+    openAccount({
+      accountId: 'acc_1',
+      plan: team,
+      seats: 2,
+      cycle,
+      now: paidAt - DAY_MS,
+    }),
+  );
   state = decide(
     state,
     { kind: 'payment_method_attached', customerId: 'cus_1', paymentMethodId: 'pm_1' },

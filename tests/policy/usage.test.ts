@@ -7,6 +7,7 @@ import {
   type AccountEffect,
   type AccountState,
 } from '../../workflows/policy/account';
+import { inDailyUse } from './in-use';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { DAY_MS } from '../../workflows/policy/periods';
 
@@ -26,14 +27,16 @@ const settings = {
 };
 
 function active(): AccountState {
-  let state = openAccount({
-    accountId: 'acc_1',
-    plan: team,
-    seats: 2,
-    cycle: 'monthly',
-    now: paidAt - DAY_MS,
-    settings,
-  });
+  let state = inDailyUse(
+    openAccount({
+      accountId: 'acc_1',
+      plan: team,
+      seats: 2,
+      cycle: 'monthly',
+      now: paidAt - DAY_MS,
+      settings,
+    }),
+  );
   state = decide(
     state,
     { kind: 'payment_method_attached', customerId: 'cus_1', paymentMethodId: 'pm_1' },

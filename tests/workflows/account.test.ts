@@ -12,12 +12,14 @@ import { accountWorkflowId } from '../../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
+  reportActivitySignal,
   requestCancellationUpdate,
   stopAccountUpdate,
   type AccountView,
 } from '../../workflows/messages';
 import { addMonths, DAY_MS } from '../../workflows/policy/periods';
 import { startTimeSkipping } from './environment';
+import { sleepInUse } from './in-use';
 import { DECLINING_CARD, fakeActivities, teamPlan, type FakeActivities } from './fakes';
 
 let env: TestWorkflowEnvironment;
@@ -91,6 +93,16 @@ async function eventually(
   }
 }
 
+/**
+ * Reports a login (INACT-1) and waits until the workflow has recorded it, so that no signal is
+ * still being delivered when the test skips time.
+ */
+async function reportActivity(handle: WorkflowHandle): Promise<void> {
+  const at = await env.currentTimeMs();
+  await handle.signal(reportActivitySignal);
+  await eventually(handle, (view) => Date.parse(view.lastActivityAt) >= at);
+}
+
 function templates(activities: FakeActivities): string[] {
   return activities.emails.map((email) => email.template);
 }
@@ -116,12 +128,14 @@ describe('account workflow', () => {
       await env.sleep('14 days');
       const view = await eventually(handle, (v) => v.status === 'suspended');
       expect(view.suspensionReason).toBe('trial_expired');
-      expect(view.nextDeadline).toBeNull();
+      // No billing deadline is left; only the inactivity clock (INACT-1) still runs.
+      expect(view.nextDeadline?.action).toBe('warn_inactive');
       expect(activities.charges).toHaveLength(0);
       expect(templates(activities)).toEqual(['trial_expired']);
 
-      // Nothing happens to a suspended account by itself.
-      await env.sleep('60 days');
+      // Nothing happens to a suspended account by itself (until the inactivity clock deletes
+      // it on day 56, INACT-2).
+      await env.sleep('40 days');
       expect((await state(handle)).status).toBe('suspended');
       expect(activities.charges).toHaveLength(0);
     });
@@ -169,12 +183,11 @@ describe('account workflow', () => {
       ]);
       expect(charge.idempotencyKey).toBe(`${accountId}-0001:charge:1`);
       expect(charge.invoice.periodEnd).toBe(addMonths(charge.invoice.periodStart, 1));
-      expect(result.account.nextDeadline).toEqual(
-        expect.objectContaining({
-          action: 'renew',
-          at: new Date(charge.invoice.periodEnd).toISOString(),
-        }),
-      );
+      // The next renewal is at the end of this first period.
+      expect(result.account.currentPeriod).toEqual({
+        start: new Date(charge.invoice.periodStart).toISOString(),
+        end: new Date(charge.invoice.periodEnd).toISOString(),
+      });
       // PAY-7: a receipt for the charge.
       expect(activities.emails).toEqual([
         expect.objectContaining({ template: 'receipt', invoiceId: `${accountId}-0001` }),
@@ -191,6 +204,8 @@ describe('account workflow', () => {
       const anchor = Date.parse(first.account.currentPeriod!.start);
 
       for (let month = 1; month <= 4; month += 1) {
+        // The account is in use, so the inactivity clock never deletes it (INACT-2).
+        await reportActivity(handle);
         await env.sleep(addMonths(anchor, month) - (await env.currentTimeMs()) + 1_000);
         await eventually(
           handle,
@@ -224,12 +239,14 @@ describe('account workflow', () => {
 
       const stopped = await handle.executeUpdate(stopAccountUpdate);
       expect(stopped.account.status).toBe('cancelled');
-      expect(stopped.account.nextDeadline).toBeNull();
+      // Only the erasure of the content is left (CAN-3).
+      expect(stopped.account.nextDeadline?.action).toBe('erase');
       expect(stopped.charged).toEqual([]);
 
       await env.sleep('90 days');
       const final = await handle.result();
-      expect(final.status).toBe('cancelled');
+      expect(final.status).toBe('deleted');
+      expect(final.cancelledAt).toBe(stopped.account.cancelledAt);
       expect(activities.charges).toHaveLength(1);
       expect(templates(activities)).toEqual(['receipt', 'account_stopped']);
     });
@@ -240,7 +257,10 @@ describe('account workflow', () => {
       const first = await handle.executeUpdate(attachPaymentMethodUpdate, {
         args: [{ paymentMethodId: 'pm_card_visa' }],
       });
-      const renewalAt = Date.parse(first.account.nextDeadline!.at);
+      const renewalAt = Date.parse(first.account.currentPeriod!.end);
+      // Used on day 10, so no inactivity warning falls before the renewal (INACT-1).
+      await env.sleep('10 days');
+      await reportActivity(handle);
 
       // One second before the renewal timer fires.
       await env.sleep(renewalAt - (await env.currentTimeMs()) - 1_000);
@@ -288,9 +308,8 @@ describe('account workflow', () => {
       await env.sleep('2 days');
       expect((await state(handle)).status).toBe('active');
       await env.sleep(mondayEnd - (await env.currentTimeMs()) + 1_000);
-      const final = await handle.result();
-      expect(final.status).toBe('cancelled');
-      expect(Date.parse(final.cancelledAt!)).toBeLessThanOrEqual(mondayEnd);
+      const cancelled = await eventually(handle, (v) => v.status === 'cancelled');
+      expect(Date.parse(cancelled.cancelledAt!)).toBeLessThanOrEqual(mondayEnd);
       expect(activities.charges).toHaveLength(1);
     });
   });
@@ -328,8 +347,8 @@ describe('account workflow', () => {
       });
       expect(swapped.charged).toEqual([]);
 
-      const renewalAt = Date.parse(first.account.nextDeadline!.at);
-      await env.sleep(renewalAt - (await env.currentTimeMs()) + 1_000);
+      const renewalAt = Date.parse(first.account.currentPeriod!.end);
+      await sleepInUse(env, handle, renewalAt - (await env.currentTimeMs()) + 1_000);
       const retrying = await eventually(handle, (v) => v.paymentFailedAt !== null);
       expect(retrying.status).toBe('active');
       expect(retrying.nextDeadline).toMatchObject({
@@ -338,13 +357,13 @@ describe('account workflow', () => {
       });
       expect(templates(activities)).toEqual(['receipt', 'payment_retrying']);
 
-      await env.sleep('6 days');
+      await sleepInUse(env, handle, '6 days');
       const warned = await eventually(handle, () =>
         templates(activities).includes('payment_failed_final_warning'),
       );
       expect(warned.status).toBe('active');
 
-      await env.sleep('1 day');
+      await sleepInUse(env, handle, '1 day');
       const suspended = await eventually(handle, (v) => v.status === 'suspended');
       expect(suspended.suspensionReason).toBe('payment_failed');
       expect(templates(activities)).toEqual([
@@ -401,7 +420,7 @@ describe('account workflow', () => {
           args: [{ paymentMethodId: 'pm_card_visa' }],
         }),
       ).rejects.toThrow();
-      expect((await handle.result()).status).toBe('cancelled');
+      expect((await state(handle)).status).toBe('cancelled');
     });
   });
 });

@@ -2,6 +2,7 @@
  * Plan, seat and cycle changes through the account workflow's updates, on the time-skipping
  * server with real durations (a year passes because the server skips it).
  */
+import { sleepInUse } from './in-use';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -102,7 +103,7 @@ async function skipToCharge(
   at: number,
   count: number,
 ): Promise<FakeActivities['charges'][number]> {
-  await env.sleep(at - (await env.currentTimeMs()) + 1_000);
+  await sleepInUse(env, scenario.handle, at - (await env.currentTimeMs()) + 1_000);
   await eventually(scenario.handle, () => scenario.activities.charges.length >= count);
   return scenario.activities.charges[count - 1];
 }
@@ -112,7 +113,7 @@ describe('plan changes in the account workflow', () => {
     await withPayingAccount('annual', async (scenario) => {
       const { handle, activities, accountId, period } = scenario;
       expect(activities.charges[0].invoice.total).toBe(2 * 18000);
-      await env.sleep('100 days');
+      await sleepInUse(env, handle, '100 days');
 
       const request = { planId: 'team', seats: 4, cycle: 'annual' as const };
       const preview = await handle.executeUpdate(previewChangeUpdate, { args: [request] });
@@ -152,7 +153,7 @@ describe('plan changes in the account workflow', () => {
   test('PAY-2b: a monthly upgrade mid-month charges nothing now and the next renewal at the new price', async () => {
     await withPayingAccount('monthly', async (scenario) => {
       const { handle, activities, period } = scenario;
-      await env.sleep('12 days');
+      await sleepInUse(env, handle, '12 days');
       const result = await handle.executeUpdate(changePlanUpdate, {
         args: [{ planId: 'business', seats: 3, cycle: 'monthly' }],
       });
@@ -173,7 +174,7 @@ describe('plan changes in the account workflow', () => {
   test('PAY-3: a downgrade refunds nothing and the price drops at the next renewal', async () => {
     await withPayingAccount('monthly', async (scenario) => {
       const { handle, activities, period } = scenario;
-      await env.sleep('3 days');
+      await sleepInUse(env, handle, '3 days');
       const result = await handle.executeUpdate(changePlanUpdate, {
         args: [{ planId: 'team', seats: 1, cycle: 'monthly' }],
       });
@@ -191,7 +192,7 @@ describe('plan changes in the account workflow', () => {
   test('PAY-3: monthly to annual starts a paid annual period now without crediting the month', async () => {
     await withPayingAccount('monthly', async (scenario) => {
       const { handle, activities } = scenario;
-      await env.sleep('10 days');
+      await sleepInUse(env, handle, '10 days');
       const result = await handle.executeUpdate(changePlanUpdate, {
         args: [{ planId: 'team', seats: 2, cycle: 'annual' }],
       });
@@ -243,7 +244,7 @@ describe('plan changes in the account workflow', () => {
   test('PAY-5: a price change is announced by email and paid from the first renewal 30 days on', async () => {
     await withPayingAccount('monthly', async (scenario) => {
       const { handle, activities, period } = scenario;
-      await env.sleep('5 days');
+      await sleepInUse(env, handle, '5 days');
       const change = {
         changeId: 'price-2027',
         planId: 'team',
@@ -274,7 +275,7 @@ describe('plan changes in the account workflow', () => {
   test('ACCT-2 and PAY-6: a shared login is surcharged once on the next invoice; heavy usage only flags the account', async () => {
     await withPayingAccount('monthly', async (scenario) => {
       const { handle, activities, period } = scenario;
-      await env.sleep('4 days');
+      await sleepInUse(env, handle, '4 days');
       await handle.signal(usageReportedSignal, { endUsers: 25_000, ticketsPerAgent: 10 });
       const flagged = await eventually(handle, (view) => view.enterpriseReview !== null);
       expect(flagged.enterpriseReview!.reason).toContain('25000 end users');

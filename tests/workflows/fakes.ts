@@ -31,21 +31,25 @@ export const DECLINING_CARD = 'pm_card_chargeDeclined';
 
 type ChargeInput = Parameters<BillingActivities['chargeInvoice']>[0];
 type EmailInput = Parameters<BillingActivities['sendEmail']>[0];
+type EraseInput = Parameters<BillingActivities['eraseAccount']>[0];
 
 export interface FakeActivities extends BillingActivities {
   readonly charges: ChargeInput[];
   readonly emails: EmailInput[];
   readonly recorded: string[];
+  readonly erasures: EraseInput[];
 }
 
 export function fakeActivities(): FakeActivities {
   const charges: ChargeInput[] = [];
   const emails: EmailInput[] = [];
   const recorded: string[] = [];
+  const erasures: EraseInput[] = [];
   return {
     charges,
     emails,
     recorded,
+    erasures,
     loadPlan: ({ planId, currency }) => {
       const plan = catalog[planId];
       if (!plan) {
@@ -83,6 +87,11 @@ export function fakeActivities(): FakeActivities {
       emails.push(input);
       return Promise.resolve({ messageId: `<${input.idempotencyKey}@test>` });
     },
+    eraseAccount: (input) => {
+      erasures.push(input);
+      return Promise.resolve({ erasedAt: input.erasedAt, erased: {} });
+    },
+    notifyAccountDeleted: () => Promise.resolve({ delivered: true }),
     publishAccount: () => Promise.resolve(),
   };
 }

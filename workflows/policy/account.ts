@@ -19,6 +19,13 @@ import {
   type Period,
 } from './periods';
 import {
+  deletionDueAt,
+  erasureDueAt,
+  inactivityDeadline,
+  recordActivity,
+  type ErasureReason,
+} from './lifecycle';
+import {
   COUPON_PAYMENT_METHOD_TYPES,
   couponDeadline,
   decideCoupon,
@@ -34,7 +41,8 @@ import {
   type CouponState,
 } from './coupon';
 
-export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled';
+/** `deleted`: the account's content is erased (CAN-3, INACT-2); its workflow has ended. */
+export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled' | 'deleted';
 export type SuspensionReason =
   'trial_expired' | 'payment_failed' | 'billing_details_missing' | 'code_abuse';
 export type EmailTemplate =
@@ -48,6 +56,7 @@ export type EmailTemplate =
   | 'account_stopped'
   | 'cancellation_confirmed'
   | 'account_cancelled'
+  | 'inactivity_warning'
   | 'seats_over_included'
   | 'billing_details_required'
   | 'billing_details_suspended'
@@ -137,6 +146,12 @@ export interface AccountState {
   } | null;
   readonly cancelledAt: number | null;
   readonly invoiceCount: number;
+  /** INACT-1: the last recorded login or usage; signup counts as activity. */
+  readonly lastActivityAt: number;
+  /** INACT-1: the `lastActivityAt` the warning was sent for; any activity re-arms it. */
+  readonly inactivityWarnedFor: number | null;
+  /** CAN-3, INACT-2: when and why the content was erased (status `deleted`). */
+  readonly erasure: { readonly reason: ErasureReason; readonly erasedAt: number } | null;
   /** Lifetime-deal accounts only (LTD-4 … LTD-10); absent or null otherwise. */
   readonly coupon?: CouponState | null;
 }
@@ -199,6 +214,19 @@ export type AccountEffect =
       readonly effectiveAt?: number;
       /** The new period price a price-change notice announces (PAY-5). */
       readonly amount?: Money;
+    }
+  | {
+      /** CAN-3: erase the account's personal data and content, keeping issued invoices. */
+      readonly kind: 'erase_account';
+      readonly reason: ErasureReason;
+      readonly idempotencyKey: string;
+    }
+  | {
+      /** CAN-3: the product hears of the erasure through a signed webhook, until it acknowledges. */
+      readonly kind: 'notify_account_deleted';
+      readonly reason: ErasureReason;
+      readonly erasedAt: number;
+      readonly idempotencyKey: string;
     };
 
 export interface Decision {
@@ -207,7 +235,14 @@ export interface Decision {
 }
 
 export type DeadlineAction =
-  'end_trial' | 'renew' | 'retry_payment' | 'cancel' | CouponDeadlineAction;
+  | 'end_trial'
+  | 'renew'
+  | 'retry_payment'
+  | 'cancel'
+  | 'warn_inactive'
+  | 'delete_inactive'
+  | 'erase'
+  | CouponDeadlineAction;
 
 export interface Deadline {
   readonly at: number;
@@ -264,6 +299,9 @@ export function openAccount(args: {
     pendingCancellation: null,
     cancelledAt: null,
     invoiceCount: 0,
+    lastActivityAt: args.now,
+    inactivityWarnedFor: null,
+    erasure: null,
   };
 }
 
@@ -295,10 +333,36 @@ export function resumeState(carried: AccountState): AccountState {
   };
 }
 
+/**
+ * INACT-1: records a login or usage reported by the product. Only the clock moves: no
+ * effect, no deadline is acted on; the next timer to fire finds the deadline moved.
+ * A cancelled or deleted account has no inactivity clock any more.
+ */
+export function reportActivity(state: AccountState, at: number): AccountState {
+  if (state.status === 'cancelled' || state.status === 'deleted') return state;
+  return recordActivity(state, at);
+}
+
 /** The next moment at which the account changes by itself, if any. */
 export function nextDeadline(state: AccountState): Deadline | null {
-  if (state.coupon) return couponDeadline(state);
-  if (state.status === 'cancelled' || state.charge) return null;
+  if (state.status === 'deleted' || state.charge) return null;
+  if (state.status === 'cancelled') {
+    // CAN-3: the content of a cancelled account is erased after the grace period.
+    return state.cancelledAt === null
+      ? null
+      : { at: erasureDueAt(state.cancelledAt), action: 'erase' };
+  }
+  const billing = state.coupon ? couponDeadline(state) : billingDeadline(state);
+  // INACT-1/2 run beside billing. On a tie a deletion goes first, so an account due for
+  // deletion is never charged for another period; a warning waits for the renewal.
+  const inactivity = inactivityDeadline(state);
+  if (billing === null || inactivity.at < billing.at) return inactivity;
+  return inactivity.at === billing.at && inactivity.action === 'delete_inactive'
+    ? inactivity
+    : billing;
+}
+
+function billingDeadline(state: AccountState): Deadline | null {
   const renewal =
     state.status === 'active' && state.billing
       ? periodAt(state.billing.anchor, state.cycle, state.billing.periodIndex).end
@@ -333,6 +397,13 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
     message: 'The account is cancelled; nothing more can be changed or charged.',
     clause: 'CAN-2',
   };
+  if (state.status === 'deleted') {
+    return {
+      code: 'ACCOUNT_CLOSED',
+      message: 'The account has been deleted; nothing more can be changed or charged.',
+      clause: state.erasure?.reason === 'inactivity' ? 'INACT-2' : 'CAN-3',
+    };
+  }
   switch (input.kind) {
     case 'payment_method_submitted':
       if (state.status === 'cancelled') return closed;
@@ -454,10 +525,51 @@ function onDeadline(state: AccountState, now: number): Decision {
         state: cancelled(state, due.at),
         effects: [email(state, 'account_cancelled', 'cancelled')],
       };
+    case 'warn_inactive':
+      // INACT-1: one warning per stretch of inactivity, naming the deletion date.
+      return {
+        state: { ...state, inactivityWarnedFor: state.lastActivityAt },
+        effects: [
+          {
+            ...email(state, 'inactivity_warning', `inactivity-warning:${state.lastActivityAt}`),
+            effectiveAt: deletionDueAt(state),
+          },
+        ],
+      };
+    case 'delete_inactive':
+      // INACT-2: deleted with all its data, as in CAN-3.
+      return erase(state, 'inactivity', now);
+    case 'erase':
+      return erase(state, 'cancelled', now);
     case 'coupon_invoice':
     case 'coupon_suspend':
       return onCouponDeadline(state, due, now);
   }
+}
+
+/** CAN-3: the irreversible erasure; the account is `deleted` and its workflow ends. */
+function erase(state: AccountState, reason: ErasureReason, now: number): Decision {
+  return {
+    state: {
+      ...state,
+      status: 'deleted',
+      suspensionReason: null,
+      pendingCancellation: null,
+      charge: null,
+      unpaid: null,
+      paymentMethod: null,
+      erasure: { reason, erasedAt: now },
+    },
+    effects: [
+      { kind: 'erase_account', reason, idempotencyKey: `${state.accountId}:erase` },
+      {
+        kind: 'notify_account_deleted',
+        reason,
+        erasedAt: now,
+        idempotencyKey: `${state.accountId}:webhook:account.deleted`,
+      },
+    ],
+  };
 }
 
 function onPaymentMethodAttached(
@@ -487,7 +599,7 @@ function onPaymentMethodAttached(
 }
 
 function onStop(state: AccountState, now: number): Decision {
-  if (state.status === 'cancelled') return unchanged(state);
+  if (state.status === 'cancelled' || state.status === 'deleted') return unchanged(state);
   // CAN-2: cancelled at once; nothing scheduled survives.
   return {
     state: cancelled(state, now),
@@ -500,7 +612,9 @@ function onSupportCancellation(
   holidays: readonly string[],
   now: number,
 ): Decision {
-  if (state.status === 'cancelled' || state.pendingCancellation) return unchanged(state);
+  if (state.status === 'cancelled' || state.status === 'deleted' || state.pendingCancellation) {
+    return unchanged(state);
+  }
   // CAN-1: effective no later than the end of the next business day.
   const effectiveAt = endOfNextBusinessDay(now, holidays);
   const next: AccountState = { ...state, pendingCancellation: { requestedAt: now, effectiveAt } };
@@ -851,6 +965,11 @@ export interface AccountView {
   readonly enterpriseReview: { readonly flaggedAt: string; readonly reason: string } | null;
   /** ACCT-2: a shared login will be surcharged on the next invoice. */
   readonly sharedLoginSurchargePending: boolean;
+  /** INACT-1: the last recorded activity. */
+  readonly lastActivityAt: string;
+  /** INACT-2 / CAN-3: when the account will be deleted if nothing changes, or null. */
+  readonly deletionDueAt: string | null;
+  readonly erasedAt: string | null;
 }
 
 const deadlineDescriptions: Record<DeadlineAction, string> = {
@@ -859,6 +978,9 @@ const deadlineDescriptions: Record<DeadlineAction, string> = {
   retry_payment:
     'The declined renewal is charged again; suspension follows the last retry (PAY-13).',
   cancel: 'The cancellation filed with support takes effect (CAN-1).',
+  warn_inactive: 'No activity for 28 days: the owner is warned of the deletion (INACT-1).',
+  delete_inactive: 'No activity for 56 days: the account and its content are deleted (INACT-2).',
+  erase: "The cancelled account's content is erased, irreversibly (CAN-3).",
   coupon_invoice: 'The month ends; its extra seats are invoiced by seat-time (LTD-5).',
   coupon_suspend:
     'The grace period for billing details ends; without them the account is suspended (LTD-10).',
@@ -908,7 +1030,18 @@ export function viewAccount(state: AccountState): AccountView {
       ? { flaggedAt: iso(state.enterpriseReview.flaggedAt)!, reason: state.enterpriseReview.reason }
       : null,
     sharedLoginSurchargePending: state.sharedLogin !== null,
+    lastActivityAt: iso(state.lastActivityAt)!,
+    deletionDueAt: iso(scheduledDeletion(state)),
+    erasedAt: iso(state.erasure?.erasedAt ?? null),
   };
+}
+
+function scheduledDeletion(state: AccountState): number | null {
+  if (state.status === 'deleted') return null;
+  if (state.status === 'cancelled') {
+    return state.cancelledAt === null ? null : erasureDueAt(state.cancelledAt);
+  }
+  return deletionDueAt(state);
 }
 
 function iso(at: number | null): string | null {

@@ -44,6 +44,9 @@ export function accountView(accountId: string, overrides: Partial<AccountView> =
     paymentFailedAt: null,
     enterpriseReview: null,
     sharedLoginSurchargePending: false,
+    lastActivityAt: '2026-11-22T10:00:00.000Z',
+    deletionDueAt: '2027-01-17T10:00:00.000Z',
+    erasedAt: null,
     ...overrides,
   };
 }
@@ -88,6 +91,7 @@ export interface FakeGateway extends AccountGateway {
   announcePriceChange: jest.Mock<Promise<boolean>, [string, PriceChangeInput]>;
   report: jest.Mock<Promise<void>, [string, AccountReport]>;
   paymentEvent: jest.Mock<Promise<boolean>, [string, PaymentEvent]>;
+  reportActivity: jest.Mock<Promise<void>, [string]>;
   state: jest.Mock<Promise<AccountView>, [string]>;
   history: jest.Mock<Promise<HistoryPage>, [string, Uint8Array | null]>;
   ping: jest.Mock<Promise<void>, []>;
@@ -163,6 +167,7 @@ export function fakeGateway(): FakeGateway {
     announcePriceChange: jest.fn<Promise<boolean>, [string, PriceChangeInput]>(() =>
       Promise.resolve(true),
     ),
+    reportActivity: jest.fn<Promise<void>, [string]>(() => Promise.resolve()),
     state: jest.fn<Promise<AccountView>, [string]>((accountId) =>
       Promise.resolve(accountView(accountId)),
     ),

@@ -1,0 +1,72 @@
+/**
+ * CAN-3 / INACT-2: the irreversible erasure of what this platform holds on an account, and
+ * its audit record. Issued invoices and their payments are the legal billing record and stay
+ * (GDPR-4); they carry no contact data.
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { BillingActivities, ErasureRecord } from './contract';
+import { activityLogger } from './log';
+
+/**
+ * Every table holding personal data or content of an account, keyed by `account_id`, in the
+ * order they are emptied. A table added later that holds personal data must be listed here;
+ * the erasure test searches every text column of every table to catch one that is not.
+ */
+export const erasedTables = [
+  'account_contacts',
+  'billing_details',
+  'account_slugs',
+  'processor_customers',
+  'api_owner_keys',
+] as const;
+
+export function createErasureActivities(deps: {
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+}): Pick<BillingActivities, 'eraseAccount'> {
+  return {
+    async eraseAccount({ accountId, reason, idempotencyKey, erasedAt }) {
+      const log = activityLogger(deps.logger, 'eraseAccount', { accountId, idempotencyKey });
+      const client = await deps.pool.connect();
+      try {
+        await client.query('BEGIN');
+        // One erasure per key, even when two attempts race: the second waits on the lock.
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [idempotencyKey]);
+        const done = await client.query<{
+          detail: { erased: Record<string, number> };
+          occurred_at: Date;
+        }>('SELECT detail, occurred_at FROM audit_events WHERE idempotency_key = $1', [
+          idempotencyKey,
+        ]);
+        const previous = done.rows[0];
+        if (previous) {
+          await client.query('COMMIT');
+          log.info('account already erased');
+          return { erasedAt: previous.occurred_at.getTime(), erased: previous.detail.erased };
+        }
+        const erased: Record<string, number> = {};
+        for (const table of erasedTables) {
+          const result = await client.query(`DELETE FROM ${table} WHERE account_id = $1`, [
+            accountId,
+          ]);
+          erased[table] = result.rowCount ?? 0;
+        }
+        await client.query(
+          `INSERT INTO audit_events (account_id, kind, detail, idempotency_key, occurred_at)
+           VALUES ($1, 'account_erased', $2, $3, $4)`,
+          [accountId, JSON.stringify({ reason, erased }), idempotencyKey, new Date(erasedAt)],
+        );
+        await client.query('COMMIT');
+        log.info({ reason, erased }, 'account erased');
+        const record: ErasureRecord = { erasedAt, erased };
+        return record;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * CAN-3 / INACT-2 against the real Postgres: after an erasure no row in any table holds the
+ * owner's name or email, issued invoices and payments stay, and the erasure is recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { BillingActivities } from '../../activities/contract';
+import { createStore } from '../../activities/store';
+import { createAccount, createTestPool } from '../support/db';
+import { activitiesFor, draftInvoice } from './support';
+
+let pool: pg.Pool;
+let activities: BillingActivities;
+
+beforeAll(async () => {
+  pool = await createTestPool();
+  activities = activitiesFor({ pool });
+});
+
+afterAll(async () => {
+  await pool?.end();
+});
+
+/** Every (table, column) of the public schema that can hold text: text, varchar, char, json(b). */
+async function textColumns(): Promise<{ table: string; column: string }[]> {
+  const result = await pool.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns
+      WHERE table_schema = 'public'
+        AND data_type IN ('text', 'character varying', 'character', 'json', 'jsonb')
+      ORDER BY table_name, column_name`,
+  );
+  return result.rows.map((row) => ({ table: row.table_name, column: row.column_name }));
+}
+
+/** Where `needle` occurs, as `table.column`, searching every text column of every table. */
+async function whereFound(needle: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const { table, column } of await textColumns()) {
+    const hit = await pool.query(
+      `SELECT 1 FROM "${table}" WHERE position(lower($1) IN lower("${column}"::text)) > 0 LIMIT 1`,
+      [needle],
+    );
+    if (hit.rowCount) found.push(`${table}.${column}`);
+  }
+  return found;
+}
+
+describe('eraseAccount', () => {
+  test('CAN-3: after erasure no table holds the owner’s name or email; invoices stay; the erasure is recorded', async () => {
+    const unique = randomUUID().slice(0, 8);
+    const fullName = `Erika Trynimaitė ${unique}`;
+    const email = `erika.${unique}@example.test`;
+    const { accountId } = await createAccount(pool, { fullName, email, language: 'lt' });
+    const store = createStore(pool);
+    await store.saveCustomer(accountId, `cus_${unique}`);
+    await pool.query('INSERT INTO api_owner_keys (key_sha256, account_id) VALUES ($1, $2)', [
+      unique.padEnd(64, '0'),
+      accountId,
+    ]);
+    await pool.query(
+      `INSERT INTO billing_details (account_id, full_name, email, company, street, city, postcode, country)
+       VALUES ($1, $2, $3, $4, $5, 'Vilnius', 'LT-01100', 'LT')`,
+      [accountId, fullName, email, `Trynimo UAB ${unique}`, `Gedimino pr. ${unique}`],
+    );
+    await pool.query('INSERT INTO account_slugs (slug, account_id) VALUES ($1, $2)', [
+      `trynimo-uab-${unique}`,
+      accountId,
+    ]);
+    await activities.recordPaidInvoice({
+      invoice: draftInvoice(accountId, `${accountId}-0001`),
+      paymentId: `pi_${unique}`,
+      idempotencyKey: `${accountId}-0001:charge:1`,
+      paidAt: Date.UTC(2026, 2, 14, 9, 31),
+    });
+    // The test is only meaningful if the data was there and the search finds it.
+    expect(await whereFound(email)).toEqual(['account_contacts.email', 'billing_details.email']);
+    expect(await whereFound(fullName)).toEqual([
+      'account_contacts.full_name',
+      'billing_details.full_name',
+    ]);
+    expect(await whereFound(`Gedimino pr. ${unique}`)).toEqual(['billing_details.street']);
+
+    const erasedAt = Date.UTC(2026, 5, 1, 12);
+    const record = await activities.eraseAccount({
+      accountId,
+      reason: 'cancelled',
+      idempotencyKey: `${accountId}:erase`,
+      erasedAt,
+    });
+
+    expect(await whereFound(email)).toEqual([]);
+    expect(await whereFound(fullName)).toEqual([]);
+    expect(await whereFound(`cus_${unique}`)).toEqual([]);
+    expect(await whereFound(`Gedimino pr. ${unique}`)).toEqual([]);
+    expect(await whereFound(`Trynimo UAB ${unique}`)).toEqual([]);
+    expect(await whereFound(`trynimo-uab-${unique}`)).toEqual([]);
+    expect(record).toEqual({
+      erasedAt,
+      erased: {
+        account_contacts: 1,
+        billing_details: 1,
+        account_slugs: 1,
+        processor_customers: 1,
+        api_owner_keys: 1,
+      },
+    });
+    // Issued invoices and their payments are the legal billing record: kept. They never held
+    // the owner's name or email (checked above across every table).
+    const invoices = await pool.query('SELECT 1 FROM invoices WHERE account_id = $1', [accountId]);
+    expect(invoices.rowCount).toBe(1);
+    const audit = await pool.query<{ kind: string; detail: unknown; occurred_at: Date }>(
+      'SELECT kind, detail, occurred_at FROM audit_events WHERE account_id = $1',
+      [accountId],
+    );
+    expect(audit.rows).toEqual([
+      {
+        kind: 'account_erased',
+        detail: { reason: 'cancelled', erased: record.erased },
+        occurred_at: new Date(erasedAt),
+      },
+    ]);
+  });
+
+  test('CAN-3: a retried erasure changes nothing and returns the first record', async () => {
+    const { accountId } = await createAccount(pool);
+    const input = {
+      accountId,
+      reason: 'inactivity' as const,
+      idempotencyKey: `${accountId}:erase`,
+      erasedAt: Date.UTC(2026, 5, 1, 12),
+    };
+    const [first, second] = await Promise.all([
+      activities.eraseAccount(input),
+      activities.eraseAccount({ ...input, erasedAt: input.erasedAt + 60_000 }),
+    ]);
+    const third = await activities.eraseAccount({ ...input, erasedAt: input.erasedAt + 120_000 });
+    // Racing attempts and a later retry all see the one erasure that happened.
+    expect(second).toEqual(first);
+    expect(third).toEqual(first);
+    expect([input.erasedAt, input.erasedAt + 60_000]).toContain(first.erasedAt);
+    expect(first.erased).toEqual({
+      account_contacts: 1,
+      billing_details: 0,
+      account_slugs: 0,
+      processor_customers: 0,
+      api_owner_keys: 0,
+    });
+    const audit = await pool.query('SELECT 1 FROM audit_events WHERE account_id = $1', [accountId]);
+    expect(audit.rowCount).toBe(1);
+  });
+});
