@@ -33,9 +33,16 @@ function isLetter(char: string | undefined): boolean {
   return char !== undefined && /[A-Za-z]/.test(char);
 }
 
+/**
+ * UUIDs (8-4-4-4-12 hex digits) are identifiers, never a way of writing a card number, yet one
+ * in a few thousand has a digit-only tail that passes Luhn: they are set aside before the scan.
+ */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
 /** Whether `text` holds something that looks like a card number. */
-export function containsCardNumber(text: string): boolean {
-  if (text.length < MIN_DIGITS) return false;
+export function containsCardNumber(input: string): boolean {
+  if (input.length < MIN_DIGITS) return false;
+  const text = input.replace(UUID, '_');
   for (const match of text.matchAll(GROUPED_DIGITS)) {
     const run = match[0];
     const start = match.index;

@@ -91,6 +91,21 @@ describe('PAY-8: what looks like a card number', () => {
     }
   });
 
+  it('PAY-8: UUIDs are identifiers, even the rare ones whose digit-only tail passes Luhn', () => {
+    for (const id of [
+      '862b885f-024e-4833-9672-221952351823',
+      'e5715ec5-e81e-45ad-9099-947716962167',
+      '33364fb8-8661-42ec-8180-175505764501',
+    ]) {
+      expect(containsCardNumber(id)).toBe(false);
+      expect(containsCardNumber(`signup ${id.toUpperCase()}`)).toBe(false);
+    }
+    // A card written next to a UUID is still a card.
+    expect(containsCardNumber('862b885f-024e-4833-9672-221952351823 4111 1111 1111 1111')).toBe(
+      true,
+    );
+  });
+
   it('an unbroken run of digits is a card only as a whole', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[1-9][0-9]{12,18}$/), (digits) => {
