@@ -34,15 +34,18 @@ function isLetter(char: string | undefined): boolean {
 }
 
 /**
- * UUIDs (8-4-4-4-12 hex digits) are identifiers, never a way of writing a card number, yet one
- * in a few thousand has a digit-only tail that passes Luhn: they are set aside before the scan.
+ * Identifiers are never a way of writing a card number, yet some have digit runs that pass
+ * Luhn: one UUID (8-4-4-4-12 hex digits) in a few thousand, and about one account id
+ * (`acc_` + 24 hex digits) in a thousand, which would make that account unreachable through
+ * the API. Both shapes are set aside before the scan.
  */
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const IDENTIFIERS =
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|acc_[0-9a-f]{24}(?![0-9a-f])/gi;
 
 /** Whether `text` holds something that looks like a card number. */
 export function containsCardNumber(input: string): boolean {
   if (input.length < MIN_DIGITS) return false;
-  const text = input.replace(UUID, '_');
+  const text = input.replace(IDENTIFIERS, '_');
   for (const match of text.matchAll(GROUPED_DIGITS)) {
     const run = match[0];
     const start = match.index;

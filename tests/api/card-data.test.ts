@@ -91,7 +91,7 @@ describe('PAY-8: what looks like a card number', () => {
     }
   });
 
-  it('PAY-8: UUIDs are identifiers, even the rare ones whose digit-only tail passes Luhn', () => {
+  it('PAY-8: UUIDs and account ids are identifiers, even the rare ones whose digits pass Luhn', () => {
     for (const id of [
       '862b885f-024e-4833-9672-221952351823',
       'e5715ec5-e81e-45ad-9099-947716962167',
@@ -99,6 +99,11 @@ describe('PAY-8: what looks like a card number', () => {
     ]) {
       expect(containsCardNumber(id)).toBe(false);
       expect(containsCardNumber(`signup ${id.toUpperCase()}`)).toBe(false);
+    }
+    // Account ids (acc_ + 24 hex digits) whose digit runs pass Luhn are identifiers too.
+    for (const id of ['acc_51e1424eeb51456008190581', 'acc_b46d9a5ffd6812352725057a']) {
+      expect(containsCardNumber(id)).toBe(false);
+      expect(containsCardNumber(`/v1/accounts/${id}/stop`)).toBe(false);
     }
     // A card written next to a UUID is still a card.
     expect(containsCardNumber('862b885f-024e-4833-9672-221952351823 4111 1111 1111 1111')).toBe(
