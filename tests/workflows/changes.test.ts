@@ -17,12 +17,12 @@ import {
   seatsInUseSignal,
   sharedLoginDetectedSignal,
   usageReportedSignal,
-  type AccountView,
 } from '../../workflows/messages';
 import { prorate } from '../../workflows/policy/money';
 import { addMonths, type Cycle } from '../../workflows/policy/periods';
 import { startTimeSkipping } from './environment';
 import { fakeActivities, teamPlan, type FakeActivities } from './fakes';
+import { accountEventually as eventually } from './eventually';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -82,19 +82,6 @@ async function withPayingAccount(
       if (status.name === 'RUNNING') await handle.terminate('test finished');
     }
   });
-}
-
-async function eventually(
-  handle: WorkflowHandle,
-  predicate: (view: AccountView) => boolean,
-): Promise<AccountView> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const view = await handle.query(accountStateQuery);
-    if (predicate(view)) return view;
-    if (Date.now() > deadline) throw new Error(`State never matched: ${JSON.stringify(view)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Skips to just after `at` and waits for the charge count to reach `count`. */

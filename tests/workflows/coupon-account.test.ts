@@ -25,6 +25,7 @@ import { divideHalfUp } from '../../workflows/policy/money';
 import { DAY_MS } from '../../workflows/policy/periods';
 import { startTimeSkipping } from '../support/time-skipping';
 import { allInclusivePlan, fakeCouponActivities, type FakeCouponActivities } from './coupon-fakes';
+import { eventually } from './eventually';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -114,16 +115,6 @@ async function couponAccount(
     ],
   });
   return { handle, accountId };
-}
-
-async function eventually<T>(read: () => Promise<T>, predicate: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read();
-    if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Never matched; last ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const view = (handle: WorkflowHandle): Promise<AccountView> => handle.query(accountStateQuery);

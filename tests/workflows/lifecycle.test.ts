@@ -18,6 +18,7 @@ import {
 import { DAY_MS } from '../../workflows/policy/periods';
 import { testServerOptions } from '../support/env';
 import { fakeActivities, teamPlan, type FakeActivities } from './fakes';
+import { accountEventually as eventually } from './eventually';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -77,22 +78,6 @@ async function withPayingAccount(body: (scenario: Scenario) => Promise<void>): P
 
 async function state(handle: WorkflowHandle): Promise<AccountView> {
   return handle.query(accountStateQuery);
-}
-
-/** Queries until the workflow has caught up with the time skipped so far. */
-async function eventually(
-  handle: WorkflowHandle,
-  predicate: (view: AccountView) => boolean,
-): Promise<AccountView> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const view = await state(handle);
-    if (predicate(view)) return view;
-    if (Date.now() > deadline) {
-      throw new Error(`State never matched; last seen ${JSON.stringify(view)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function warnings(activities: FakeActivities) {
