@@ -122,6 +122,26 @@ export const errorCodes = {
     title: 'The billing details are incomplete',
     clause: 'LTD-7',
   },
+  PAYMENT_METHOD_REQUIRED: {
+    status: 409,
+    title: 'A prepaid credit is paid by the account’s payment method, and it has none',
+    clause: 'PAY-11',
+  },
+  CURRENCY_MISMATCH: {
+    status: 422,
+    title: 'The credit is not in the account’s currency',
+    clause: 'PAY-11',
+  },
+  PREPAID_CREDIT_ACTIVE: {
+    status: 409,
+    title: 'The account already has a prepaid credit running',
+    clause: 'PAY-11',
+  },
+  INVALID_CREDIT: {
+    status: 422,
+    title: 'The credit amount or refund ratio is not valid',
+    clause: 'PAY-11',
+  },
   RATE_LIMITED: { status: 429, title: 'Too many requests; slow down' },
   TEMPORARILY_UNAVAILABLE: {
     status: 503,

@@ -68,6 +68,11 @@ export const refusalTypes = [
   'ACCOUNT_ALREADY_HAS_CODE',
   'NOT_A_COUPON_ACCOUNT',
   'SEATS_OUT_OF_RANGE',
+  // Prepaid credit (workflows/policy/credit.ts)
+  'PAYMENT_METHOD_REQUIRED',
+  'CURRENCY_MISMATCH',
+  'PREPAID_CREDIT_ACTIVE',
+  'INVALID_CREDIT',
 ] as const;
 export type RefusalType = (typeof refusalTypes)[number];
 

@@ -40,6 +40,21 @@ import {
   type CouponRefusalCode,
   type CouponState,
 } from './coupon';
+import {
+  creditDrawing,
+  creditEndsAt,
+  creditInvoice,
+  DEFAULT_REFUND_BASIS_POINTS,
+  refusePrepaidCredit,
+  settleCredit,
+  settleOnCancellation,
+  startDrawing,
+  viewCredit,
+  type CreditRefusalCode,
+  type PrepaidCredit,
+  type PrepaidCreditRequest,
+  type PrepaidCreditView,
+} from './credit';
 
 /** `deleted`: the account's content is erased (CAN-3, INACT-2); its workflow has ended. */
 export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled' | 'deleted';
@@ -60,7 +75,8 @@ export type EmailTemplate =
   | 'seats_over_included'
   | 'billing_details_required'
   | 'billing_details_suspended'
-  | 'code_abuse_suspended';
+  | 'code_abuse_suspended'
+  | 'prepaid_credit_refunded';
 
 /** A charge that has been decided and not yet settled. */
 export interface ChargeInFlight {
@@ -71,6 +87,12 @@ export interface ChargeInFlight {
   readonly attempt: number;
   /** A change of terms that takes effect when this charge is paid (PAY-2a). */
   readonly change?: PlanChange;
+  /** A prepaid credit that this charge buys (PAY-11); it exists once paid. */
+  readonly credit?: {
+    readonly amount: number;
+    readonly refundBasisPoints: number;
+    readonly startsAt: number;
+  };
 }
 
 /**
@@ -86,11 +108,14 @@ export interface BillingSettings {
   readonly enterpriseThresholds: { readonly endUsers: number; readonly ticketsPerAgent: number };
   /** ACCT-2: the surcharge for a detected shared login, per currency, in minor units. */
   readonly sharedLoginSurcharge: Readonly<Record<Currency, number>>;
+  /** PAY-12: default share of an unused prepaid credit refunded on cancellation (basis points). */
+  readonly prepaidCreditRefundBasisPoints?: number;
 }
 
 export const DEFAULT_BILLING_SETTINGS: BillingSettings = {
   enterpriseThresholds: { endUsers: 10_000, ticketsPerAgent: 2_000 },
   sharedLoginSurcharge: { USD: 3900, EUR: 3900 },
+  prepaidCreditRefundBasisPoints: DEFAULT_REFUND_BASIS_POINTS,
 };
 
 /** PAY-5: the notice a price change needs before it applies to an account. */
@@ -154,6 +179,8 @@ export interface AccountState {
   readonly erasure: { readonly reason: ErasureReason; readonly erasedAt: number } | null;
   /** Lifetime-deal accounts only (LTD-4 … LTD-10); absent or null otherwise. */
   readonly coupon?: CouponState | null;
+  /** PAY-11: the prepaid credit paying for the account's time; absent or null if none. */
+  readonly prepaidCredit?: PrepaidCredit | null;
 }
 
 export type AccountInput =
@@ -189,6 +216,9 @@ export type AccountInput =
       readonly code: string;
       readonly message: string;
     }
+  | { readonly kind: 'prepaid_credit_requested'; readonly request: PrepaidCreditRequest }
+  | { readonly kind: 'credit_refunded'; readonly creditId: string; readonly refundId: string }
+  | { readonly kind: 'credit_refund_failed'; readonly creditId: string; readonly message: string }
   | CouponInput;
 
 export type AccountEffect =
@@ -227,6 +257,16 @@ export type AccountEffect =
       readonly reason: ErasureReason;
       readonly erasedAt: number;
       readonly idempotencyKey: string;
+    }
+  | {
+      /** PAY-12: refund part of an unused prepaid credit against the payment that bought it. */
+      readonly kind: 'refund_payment';
+      readonly creditId: string;
+      readonly paymentId: string;
+      readonly refund: Money;
+      readonly feeRetained: number;
+      readonly remaining: number;
+      readonly idempotencyKey: string;
     };
 
 export interface Decision {
@@ -242,6 +282,7 @@ export type DeadlineAction =
   | 'warn_inactive'
   | 'delete_inactive'
   | 'erase'
+  | 'credit_runs_out'
   | CouponDeadlineAction;
 
 export interface Deadline {
@@ -258,6 +299,7 @@ export type RefusalCode =
   | 'CURRENCY_NOT_OFFERED'
   | 'NO_CHANGE'
   | 'PLAN_FIXED_BY_COUPON'
+  | CreditRefusalCode
   | CouponRefusalCode;
 
 export interface Refusal {
@@ -363,8 +405,12 @@ export function nextDeadline(state: AccountState): Deadline | null {
 }
 
 function billingDeadline(state: AccountState): Deadline | null {
-  const renewal =
-    state.status === 'active' && state.billing
+  // PAY-11: while a prepaid credit pays for the account's time, the next charge is when it
+  // runs out (never, if nothing is drawn), not the end of the last paid period.
+  const drawing = state.status === 'active' && creditDrawing(state);
+  const renewal = drawing
+    ? creditEndsAt(state)
+    : state.status === 'active' && state.billing
       ? periodAt(state.billing.anchor, state.cycle, state.billing.periodIndex).end
       : null;
   if (state.pendingCancellation) {
@@ -386,7 +432,7 @@ function billingDeadline(state: AccountState): Deadline | null {
       return { at: addDays(state.dunning.failedAt, days), action: 'retry_payment' };
     }
   }
-  if (renewal !== null) return { at: renewal, action: 'renew' };
+  if (renewal !== null) return { at: renewal, action: drawing ? 'credit_runs_out' : 'renew' };
   return null;
 }
 
@@ -418,6 +464,8 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
       return state.status === 'cancelled' ? closed : null;
     case 'plan_change_requested':
       return refuseChange(state, input.request);
+    case 'prepaid_credit_requested':
+      return refusePrepaidCredit(state, input.request);
     case 'coupon_seats_changed':
     case 'billing_details_checked':
     case 'code_abuse_reported':
@@ -468,12 +516,17 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
       if (isCouponCharge(state, input.invoiceId)) {
         return onCouponChargeSucceeded(state, input.invoiceId);
       }
-      return onChargeSucceeded(state, input.invoiceId, now);
+      return onChargeSucceeded(state, input.invoiceId, input.paymentId, now);
     case 'charge_failed':
       if (isCouponCharge(state, input.invoiceId)) {
         return onCouponChargeFailed(state, input.invoiceId);
       }
       return onChargeFailed(state, input.invoiceId, now);
+    case 'prepaid_credit_requested':
+      return onPrepaidCreditRequested(state, input.request, now);
+    case 'credit_refunded':
+    case 'credit_refund_failed':
+      return unchanged(onCreditRefundOutcome(state, input));
     case 'coupon_seats_changed':
     case 'billing_details_checked':
     case 'code_abuse_reported':
@@ -502,6 +555,12 @@ function onDeadline(state: AccountState, now: number): Decision {
       // PAY-5: announced prices apply from the first period starting 30 days after the notice.
       const priced = applyDuePrices(state, end);
       const change = priced.pendingChange;
+      if (state.prepaidCredit?.startsAt === end && !state.prepaidCredit.settlement) {
+        // PAY-11: this period is paid by the prepaid credit, under the terms scheduled for it;
+        // nothing is charged until the credit runs out.
+        const terms = change ? { ...applyTerms(priced, change), pendingChange: null } : priced;
+        return unchanged(startDrawing(terms));
+      }
       if (!change) return startCharge(priced, billing.anchor, billing.periodIndex + 1, 1);
       const next: AccountState = { ...applyTerms(priced, change), pendingChange: null };
       if (change.cycle === state.cycle) {
@@ -519,12 +578,20 @@ function onDeadline(state: AccountState, now: number): Decision {
         { ...unpaid, attempt: unpaid.attempt + 1 },
       );
     }
-    case 'cancel':
+    case 'cancel': {
       // Effective as of its deadline, however late the timer that noticed it fired.
+      const closed = closeCredit(state, due.at);
       return {
-        state: cancelled(state, due.at),
-        effects: [email(state, 'account_cancelled', 'cancelled')],
+        state: cancelled(closed.state, due.at),
+        effects: [email(state, 'account_cancelled', 'cancelled'), ...closed.effects],
       };
+    }
+    case 'credit_runs_out': {
+      // PAY-11: the credit is used up; a fresh period starts at that instant and is charged
+      // now: no gap and no overlap with the time the credit paid for.
+      const next: AccountState = { ...settleCredit(state, due.at), prepaidCredit: null };
+      return startCharge(next, due.at, 0, 1, false);
+    }
     case 'warn_inactive':
       // INACT-1: one warning per stretch of inactivity, naming the deletion date.
       return {
@@ -600,10 +667,11 @@ function onPaymentMethodAttached(
 
 function onStop(state: AccountState, now: number): Decision {
   if (state.status === 'cancelled' || state.status === 'deleted') return unchanged(state);
-  // CAN-2: cancelled at once; nothing scheduled survives.
+  // CAN-2: cancelled at once; nothing scheduled survives. PAY-12: credit left is refunded.
+  const closed = closeCredit(state, now);
   return {
-    state: cancelled(state, now),
-    effects: [email(state, 'account_stopped', 'stopped')],
+    state: cancelled(closed.state, now),
+    effects: [email(state, 'account_stopped', 'stopped'), ...closed.effects],
   };
 }
 
@@ -624,12 +692,18 @@ function onSupportCancellation(
   };
 }
 
-function onChargeSucceeded(state: AccountState, id: string, now: number): Decision {
+function onChargeSucceeded(
+  state: AccountState,
+  id: string,
+  paymentId: string,
+  now: number,
+): Decision {
   const charge = state.charge;
   if (!charge || charge.invoice.invoiceId !== id) return unchanged(state);
+  const bought = charge.credit ? withCredit(state, charge, paymentId, now) : state;
   const paid: AccountState = charge.change
-    ? { ...applyTerms(state, charge.change), pendingChange: null }
-    : state;
+    ? { ...applyTerms(bought, charge.change), pendingChange: null }
+    : bought;
   const next: AccountState = {
     ...paid,
     status: 'active',
@@ -637,7 +711,7 @@ function onChargeSucceeded(state: AccountState, id: string, now: number): Decisi
     trialEndsAt: state.status === 'trialing' ? now : state.trialEndsAt,
     billing: { anchor: charge.anchor, periodIndex: charge.periodIndex },
     charge: null,
-    ...(charge.change ? {} : { unpaid: null, dunning: null }),
+    ...(charge.change || charge.credit ? {} : { unpaid: null, dunning: null }),
   };
   // PAY-7: a receipt after every successful charge.
   return { state: next, effects: [{ ...email(state, 'receipt', `${id}:receipt`), invoiceId: id }] };
@@ -646,8 +720,9 @@ function onChargeSucceeded(state: AccountState, id: string, now: number): Decisi
 function onChargeFailed(state: AccountState, id: string, now: number): Decision {
   const charge = state.charge;
   if (!charge || charge.invoice.invoiceId !== id) return unchanged(state);
-  if (charge.change) {
-    // A change paid for now (PAY-2a) whose charge is declined is refused: nothing changes.
+  if (charge.change || charge.credit) {
+    // A change paid for now (PAY-2a), or a prepaid credit (PAY-11), whose charge is declined is
+    // refused: nothing changes.
     return unchanged({ ...state, charge: null });
   }
   if (charge.periodIndex === 0 && !state.unpaid && state.status !== 'active') {
@@ -696,7 +771,9 @@ function onChargeFailed(state: AccountState, id: string, now: number): Decision 
   };
 }
 
-function onPlanChange(state: AccountState, request: PlanChangeRequest, now: number): Decision {
+function onPlanChange(original: AccountState, request: PlanChangeRequest, now: number): Decision {
+  // PAY-11: the credit is drawn at the old terms up to this instant, at the new ones after.
+  const state = settleCredit(original, now);
   const decision = decideChange(state, request, now);
   if (!decision.ok) return unchanged(state);
   const change: PlanChange = { plan: request.plan, seats: request.seats, cycle: request.cycle };
@@ -728,6 +805,112 @@ function onPlanChange(state: AccountState, request: PlanChangeRequest, now: numb
       );
     }
   }
+}
+
+/** PAY-11: a credit is bought by an invoice for its amount, charged to the payment method. */
+function onPrepaidCreditRequested(
+  state: AccountState,
+  request: PrepaidCreditRequest,
+  now: number,
+): Decision {
+  if (refusePrepaidCredit(state, request)) return unchanged(state);
+  const billing = state.billing!;
+  // The period already paid runs to its end; the credit pays from the next one on.
+  const startsAt = periodAt(billing.anchor, state.cycle, billing.periodIndex).end;
+  const sequence = state.invoiceCount + 1;
+  const invoice = creditInvoice({
+    invoiceId: invoiceId(state.accountId, sequence),
+    state,
+    amount: request.amount,
+    startsAt: Math.max(startsAt, now),
+  });
+  return charge(
+    { ...state, invoiceCount: sequence },
+    {
+      invoice,
+      anchor: billing.anchor,
+      periodIndex: billing.periodIndex,
+      attempt: 1,
+      credit: {
+        amount: request.amount,
+        refundBasisPoints:
+          request.refundBasisPoints ??
+          state.settings.prepaidCreditRefundBasisPoints ??
+          DEFAULT_REFUND_BASIS_POINTS,
+        startsAt: Math.max(startsAt, now),
+      },
+    },
+  );
+}
+
+/** The credit a paid purchase invoice bought (PAY-11). */
+function withCredit(
+  state: AccountState,
+  inFlight: ChargeInFlight,
+  paymentId: string,
+  now: number,
+): AccountState {
+  const bought = inFlight.credit!;
+  const credit: PrepaidCredit = {
+    creditId: inFlight.invoice.invoiceId,
+    paymentId,
+    currency: inFlight.invoice.currency,
+    amount: bought.amount,
+    refundBasisPoints: bought.refundBasisPoints,
+    addedAt: now,
+    startsAt: bought.startsAt,
+    drawing: false,
+    balanceAt: bought.startsAt,
+    balance: bought.amount,
+    settlement: null,
+  };
+  return { ...state, prepaidCredit: credit };
+}
+
+/**
+ * PAY-12: on cancellation with credit left, the remainder times the refund ratio goes back
+ * through the processor against the payment that bought the credit; the rest is retained.
+ */
+function closeCredit(
+  state: AccountState,
+  at: number,
+): { readonly state: AccountState; readonly effects: AccountEffect[] } {
+  const { state: next, settlement } = settleOnCancellation(state, at);
+  const credit = next.prepaidCredit;
+  if (!settlement || !credit || settlement.refund === 0) return { state: next, effects: [] };
+  const refund: Money = { amount: settlement.refund, currency: credit.currency };
+  return {
+    state: next,
+    effects: [
+      {
+        kind: 'refund_payment',
+        creditId: credit.creditId,
+        paymentId: credit.paymentId,
+        refund,
+        feeRetained: settlement.feeRetained,
+        remaining: settlement.remaining,
+        idempotencyKey: `${credit.creditId}:refund`,
+      },
+      {
+        ...email(state, 'prepaid_credit_refunded', `credit-refund:${credit.creditId}`),
+        invoiceId: credit.creditId,
+        amount: refund,
+      },
+    ],
+  };
+}
+
+function onCreditRefundOutcome(
+  state: AccountState,
+  input: Extract<AccountInput, { kind: 'credit_refunded' | 'credit_refund_failed' }>,
+): AccountState {
+  const credit = state.prepaidCredit;
+  if (!credit?.settlement || credit.creditId !== input.creditId) return state;
+  const settlement =
+    input.kind === 'credit_refunded'
+      ? { ...credit.settlement, refundId: input.refundId, refundFailure: null }
+      : { ...credit.settlement, refundFailure: input.message };
+  return { ...state, prepaidCredit: { ...credit, settlement } };
 }
 
 function onUsage(
@@ -970,6 +1153,8 @@ export interface AccountView {
   /** INACT-2 / CAN-3: when the account will be deleted if nothing changes, or null. */
   readonly deletionDueAt: string | null;
   readonly erasedAt: string | null;
+  /** PAY-11, PAY-12: the prepaid credit, its balance and projected end; null if none. */
+  readonly prepaidCredit: PrepaidCreditView | null;
 }
 
 const deadlineDescriptions: Record<DeadlineAction, string> = {
@@ -981,12 +1166,15 @@ const deadlineDescriptions: Record<DeadlineAction, string> = {
   warn_inactive: 'No activity for 28 days: the owner is warned of the deletion (INACT-1).',
   delete_inactive: 'No activity for 56 days: the account and its content are deleted (INACT-2).',
   erase: "The cancelled account's content is erased, irreversibly (CAN-3).",
+  credit_runs_out:
+    'The prepaid credit runs out; a new period starts then and is charged in advance (PAY-11).',
   coupon_invoice: 'The month ends; its extra seats are invoiced by seat-time (LTD-5).',
   coupon_suspend:
     'The grace period for billing details ends; without them the account is suspended (LTD-10).',
 };
 
-export function viewAccount(state: AccountState): AccountView {
+/** `now`, when given, is the instant the prepaid credit's remaining balance is shown for. */
+export function viewAccount(state: AccountState, now?: number): AccountView {
   const deadline = nextDeadline(state);
   const period: Period | null = state.billing
     ? periodAt(state.billing.anchor, state.cycle, state.billing.periodIndex)
@@ -1033,6 +1221,7 @@ export function viewAccount(state: AccountState): AccountView {
     lastActivityAt: iso(state.lastActivityAt)!,
     deletionDueAt: iso(scheduledDeletion(state)),
     erasedAt: iso(state.erasure?.erasedAt ?? null),
+    prepaidCredit: viewCredit(state, now),
   };
 }
 

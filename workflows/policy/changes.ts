@@ -15,13 +15,18 @@
  * - annual to monthly: takes effect at the next renewal, nothing credited (PAY-3);
  * - seats below the seats in use need an explicit confirmation naming what is lost (PAY-4);
  * - seats outside the plan's limits are refused; during the trial a change applies at once and
- *   the first charge uses it.
+ *   the first charge uses it;
+ * - while a prepaid credit pays for the account's time (PAY-11), a change of plan or seats
+ *   applies at once and charges or refunds nothing: the credit is drawn at the new price from
+ *   now, so it ends sooner (more seats) or later (fewer); the cycle cannot change while a credit
+ *   is running.
  */
 import { periodPrice, type PlanTerms } from './catalog';
 import { linesInvoice, prorationLine, subscriptionInvoice, type InvoiceDraft } from './invoice';
 import { formatMoney, zero, type Money } from './money';
 import { isoDate, periodAt, type Cycle } from './periods';
 import type { AccountState, Refusal } from './account';
+import { creditChangeQuote, creditDrawing, liveCredit } from './credit';
 
 /** The terms an account asks to move to. */
 export interface PlanChange {
@@ -42,7 +47,8 @@ export type ChangeKind =
   | 'downgrade'
   | 'switch_to_annual'
   | 'switch_to_monthly'
-  | 'cancel_pending_change';
+  | 'cancel_pending_change'
+  | 'prepaid_credit';
 
 /** What a change does, as shown to the owner before (preview) and after accepting it. */
 export interface ChangeQuote {
@@ -148,6 +154,15 @@ export function refuseChange(state: AccountState, request: PlanChangeRequest): R
         'were asked for.',
     };
   }
+  if (request.cycle !== state.cycle && liveCredit(state)) {
+    return {
+      code: 'PREPAID_CREDIT_ACTIVE',
+      message:
+        `A prepaid credit is drawn on the ${state.cycle} cycle; the cycle can change once the ` +
+        'credit is used up.',
+      clause: 'PAY-11',
+    };
+  }
   if (sameAsCurrent(state, request) && (state.status === 'trialing' || !state.pendingChange)) {
     return { code: 'NO_CHANGE', message: 'The requested terms are the account’s current terms.' };
   }
@@ -190,6 +205,14 @@ export function decideChange(
             ? null
             : { at: iso(state.trialEndsAt), amount: periodPrice(plan, seats, cycle) },
       },
+    };
+  }
+
+  if (creditDrawing(state)) {
+    return {
+      ok: true,
+      plan: { apply: 'now' },
+      quote: creditChangeQuote(state, { plan, seats, cycle }, now),
     };
   }
 

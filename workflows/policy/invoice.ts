@@ -3,7 +3,7 @@ import { prorate, subtract, sum, type Currency, type Money } from './money';
 import type { Cycle, Period } from './periods';
 
 /** The clause of the terms that a line is charged under. */
-export type ClauseId = 'PAY-1c' | 'PAY-1d' | 'PAY-2a' | 'PAY-3' | 'ACCT-2' | 'LTD-5';
+export type ClauseId = 'PAY-1c' | 'PAY-1d' | 'PAY-2a' | 'PAY-3' | 'PAY-11' | 'ACCT-2' | 'LTD-5';
 
 export interface InvoiceLine {
   readonly description: string;
