@@ -69,6 +69,10 @@ interface Texts {
   readonly billing_details_required: { readonly subject: string; readonly body: string };
   readonly billing_details_suspended: { readonly subject: string; readonly body: string };
   readonly code_abuse_suspended: { readonly subject: string; readonly body: string };
+  readonly prepaid_credit_refunded: {
+    readonly subject: string;
+    readonly body: (refund: string) => string;
+  };
 }
 
 const texts: Record<Language, Texts> = {
@@ -145,6 +149,11 @@ const texts: Record<Language, Texts> = {
       subject: 'Your account is suspended',
       body: 'The lifetime-deal code this account was opened with was redeemed for another account first. Each code may be used once, so this account is suspended.',
     },
+    prepaid_credit_refunded: {
+      subject: 'Your unused prepaid credit is refunded',
+      body: (refund) =>
+        `Your account was closed before its prepaid credit was used up. As the terms provide, we refunded ${refund} to the payment method that paid for the credit, and kept the rest of the unused remainder as a cancellation fee. The refund may take a few days to appear.`,
+    },
   },
   lt: {
     greeting: (name) => `Sveiki, ${name},`,
@@ -217,6 +226,11 @@ const texts: Record<Language, Texts> = {
     code_abuse_suspended: {
       subject: 'Jūsų paskyra sustabdyta',
       body: 'Kodas, kuriuo atidaryta ši paskyra, pirmiau buvo panaudotas kitai paskyrai. Kiekvienas kodas gali būti panaudotas vieną kartą, todėl ši paskyra sustabdyta.',
+    },
+    prepaid_credit_refunded: {
+      subject: 'Nepanaudotas išankstinis kreditas grąžintas',
+      body: (refund) =>
+        `Jūsų paskyra uždaryta anksčiau, nei buvo išnaudotas išankstinis kreditas. Kaip numato sąlygos, ${refund} grąžinome į mokėjimo priemonę, kuria kreditas buvo apmokėtas, o likusią nepanaudotos sumos dalį pasilikome kaip atšaukimo mokestį. Grąžinti pinigai gali pasirodyti po kelių dienų.`,
     },
   },
   ro: {
@@ -291,6 +305,11 @@ const texts: Record<Language, Texts> = {
       subject: 'Contul dumneavoastră a fost suspendat',
       body: 'Codul cu care a fost deschis acest cont a fost folosit mai întâi pentru alt cont. Fiecare cod poate fi folosit o singură dată, așa că acest cont a fost suspendat.',
     },
+    prepaid_credit_refunded: {
+      subject: 'Creditul preplătit nefolosit a fost rambursat',
+      body: (refund) =>
+        `Contul dumneavoastră a fost închis înainte ca creditul preplătit să fie consumat. Conform condițiilor, am rambursat ${refund} pe metoda de plată cu care a fost achitat creditul și am reținut restul sumei nefolosite ca taxă de anulare. Rambursarea poate apărea în câteva zile.`,
+    },
   },
 };
 
@@ -364,6 +383,15 @@ export function renderEmail(
       }
       const body = t.inactivity_warning.body(formatInstant(data.effectiveAt));
       return letter(t.inactivity_warning.subject, body);
+    }
+    case 'prepaid_credit_refunded': {
+      if (data.amount === undefined) {
+        throw new EmailDataMissingError('A refund notice needs the amount refunded.');
+      }
+      return letter(
+        t.prepaid_credit_refunded.subject,
+        t.prepaid_credit_refunded.body(formatMoney(data.amount)),
+      );
     }
     case 'trial_expired':
     case 'payment_failed':

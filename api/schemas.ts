@@ -84,6 +84,7 @@ export const AccountViewSchema = Type.Object(
           'warn_inactive',
           'delete_inactive',
           'erase',
+          'credit_runs_out',
         ]),
         description: Type.String(),
       }),
@@ -111,6 +112,34 @@ export const AccountViewSchema = Type.Object(
     lastActivityAt: Instant,
     deletionDueAt: Nullable(Instant),
     erasedAt: Nullable(Instant),
+    prepaidCredit: Nullable(
+      Type.Object(
+        {
+          creditId: Type.String({ description: 'The invoice that bought the credit' }),
+          amount: Money,
+          remaining: Money,
+          remainingAt: Instant,
+          startsAt: Instant,
+          drawing: Type.Boolean(),
+          projectedEndAt: Nullable(Instant),
+          refundRatioBasisPoints: Type.Integer(),
+          settlement: Nullable(
+            Type.Object({
+              at: Instant,
+              remaining: Money,
+              refund: Money,
+              feeRetained: Money,
+              refundId: Nullable(Type.String()),
+            }),
+          ),
+        },
+        {
+          description:
+            'PAY-11: the prepaid credit paying for the account, what is left and when it runs ' +
+            'out at the current seats; PAY-12: what was refunded and retained on cancellation',
+        },
+      ),
+    ),
   },
   { description: 'The account as its workflow sees it now' },
 );
@@ -138,6 +167,7 @@ export const ChangeQuoteSchema = Type.Object(
       'switch_to_annual',
       'switch_to_monthly',
       'cancel_pending_change',
+      'prepaid_credit',
     ]),
     effective: literals(['now', 'next_renewal']),
     clause: Type.String(),

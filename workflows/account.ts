@@ -53,6 +53,7 @@ import {
 import { decideChange, refuseChangeEarly, type PlanChangeRequest } from './policy/changes';
 import type { PlanTerms } from './policy/catalog';
 import { registerCouponHandlers } from './coupon-handlers';
+import { registerCreditHandlers, runRefund } from './credit-handlers';
 import { openCouponAccount } from './policy/coupon';
 import { registerPaymentEventHandlers } from './payment-events';
 import type { PaymentEventsState } from './policy/payment-events';
@@ -157,7 +158,7 @@ export async function accountWorkflow(
     if (refusal) throw refusalFailure(refusal);
   }
 
-  setHandler(accountStateQuery, () => viewAccount(state));
+  setHandler(accountStateQuery, () => viewAccount(state, Date.now()));
 
   function validateChange(request: ChangePlanInput): void {
     if (!Number.isSafeInteger(request.seats) || request.seats < 1) {
@@ -271,6 +272,8 @@ export async function accountWorkflow(
     enqueue: (command) => inbox.push({ input: command }),
   });
 
+  registerCreditHandlers({ submit, validate });
+
   const paymentEvents = registerPaymentEventHandlers({
     state: () => state,
     carried: carried?.paymentEvents,
@@ -278,7 +281,7 @@ export async function accountWorkflow(
 
   async function publish(): Promise<void> {
     version += 1;
-    await store.publishAccount({ view: viewAccount(state), version });
+    await store.publishAccount({ view: viewAccount(state, Date.now()), version });
   }
 
   /** Applies one command and every outcome it leads to, then answers its caller. */
@@ -326,7 +329,7 @@ export async function accountWorkflow(
         failure ?? {
           ok: true,
           result: {
-            account: viewAccount(state),
+            account: viewAccount(state, Date.now()),
             charged,
             ...(quote?.ok ? { change: quote.quote } : {}),
           },
@@ -415,6 +418,9 @@ export async function accountWorkflow(
           idempotencyKey: effect.idempotencyKey,
         });
         return null;
+      case 'refund_payment':
+        // PAY-12: retried until the processor answers; refused refunds are recorded for ops.
+        return runRefund(state.accountId, effect, Date.now());
     }
   }
 
@@ -456,7 +462,7 @@ export async function accountWorkflow(
     else await condition(wake);
   }
 
-  return viewAccount(state);
+  return viewAccount(state, Date.now());
 }
 
 function refusalFailure(refusal: {

@@ -120,6 +120,11 @@ describe('templates', () => {
       lt: 'Jūsų paskyra sustabdyta',
       ro: 'Contul dumneavoastră a fost suspendat',
     },
+    prepaid_credit_refunded: {
+      en: 'Your unused prepaid credit is refunded',
+      lt: 'Nepanaudotas išankstinis kreditas grąžintas',
+      ro: 'Creditul preplătit nefolosit a fost rambursat',
+    },
   };
   const greetings: Record<Language, string> = {
     en: 'Hello Ona Petrauskė,',

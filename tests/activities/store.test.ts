@@ -247,6 +247,7 @@ describe('publishAccount', () => {
       lastActivityAt: '2026-03-14T09:30:00.000Z',
       deletionDueAt: '2026-05-09T09:30:00.000Z',
       erasedAt: null,
+      prepaidCredit: null,
     };
   }
 

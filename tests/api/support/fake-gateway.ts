@@ -47,6 +47,7 @@ export function accountView(accountId: string, overrides: Partial<AccountView> =
     lastActivityAt: '2026-11-22T10:00:00.000Z',
     deletionDueAt: '2027-01-17T10:00:00.000Z',
     erasedAt: null,
+    prepaidCredit: null,
     ...overrides,
   };
 }
