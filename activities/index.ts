@@ -10,11 +10,13 @@ import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
 import { createErasureActivities } from './erasure';
 import type { CouponActivities } from './coupon-contract';
+import type { CreditActivities } from './credit-contract';
 import { createCouponActivities } from './coupons';
 import { activityLogger } from './log';
 import { createWebhookActivities, type ProductWebhook } from './webhooks';
 import { createMailActivities } from './mail';
 import { createPaymentActivities } from './payments';
+import { createRefundActivities } from './refunds';
 import { createStore } from './store';
 
 export interface ActivityDeps {
@@ -32,7 +34,9 @@ export interface ActivityDeps {
   readonly productWebhook?: ProductWebhook | null;
 }
 
-export function createActivities(deps: ActivityDeps): BillingActivities & CouponActivities {
+export function createActivities(
+  deps: ActivityDeps,
+): BillingActivities & CouponActivities & CreditActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -42,6 +46,7 @@ export function createActivities(deps: ActivityDeps): BillingActivities & Coupon
     ...createErasureActivities({ pool: deps.pool, logger }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
+    ...createRefundActivities({ stripe: deps.stripe, pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {
