@@ -119,6 +119,8 @@ export const AccountViewSchema = Type.Object(
           amount: Money,
           remaining: Money,
           remainingAt: Instant,
+          balance: Money,
+          balanceAt: Instant,
           startsAt: Instant,
           drawing: Type.Boolean(),
           projectedEndAt: Nullable(Instant),

@@ -388,6 +388,9 @@ export interface PrepaidCreditView {
   /** What is left at `remainingAt` (the whole amount until the credit starts). */
   readonly remaining: Money;
   readonly remainingAt: string;
+  /** The balance as of the last settlement (the start, or the last change of seats or plan). */
+  readonly balance: Money;
+  readonly balanceAt: string;
   readonly startsAt: string;
   readonly drawing: boolean;
   /** PAY-11: when the credit runs out at the current seats; billing resumes then. */
@@ -416,6 +419,8 @@ export function viewCredit(state: AccountState, now?: number): PrepaidCreditView
     amount: amount(credit.amount),
     remaining: amount(remainingAt(credit, drawTerms(state), at)),
     remainingAt: iso(at),
+    balance: amount(credit.balance),
+    balanceAt: iso(credit.balanceAt),
     startsAt: iso(credit.startsAt),
     drawing: credit.drawing && !credit.settlement,
     projectedEndAt: end === null ? null : iso(end),
