@@ -83,6 +83,12 @@ export const routes = {
     roles: ['support'],
   },
   'support.get': { method: 'GET', url: '/v1/support/accounts/:accountId', roles: ['support'] },
+  // PAY-11: a credit agreed with the customer is added by support or ops.
+  'support.addPrepaidCredit': {
+    method: 'POST',
+    url: '/v1/support/accounts/:accountId/prepaid-credit',
+    roles: ['support', 'ops'],
+  },
   'ops.schedulePriceChange': {
     method: 'POST',
     url: '/v1/ops/plans/:planId/price-changes',

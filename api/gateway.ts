@@ -18,6 +18,7 @@ import type {
   PaymentMethodUpdateInput,
   PriceChangeInput,
 } from '../workflows/messages';
+import type { PrepaidCreditInput } from '../workflows/credit-messages';
 import type { RawHistoryEvent } from './timeline';
 
 /** A history page token that Temporal did not accept. */
@@ -45,6 +46,12 @@ export interface AccountGateway {
   ): Promise<CommandResult>;
   stopAccount(accountId: string, requestKey: string): Promise<CommandResult>;
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult>;
+  /** Adds a prepaid credit, charging its invoice to the account's payment method (PAY-11). */
+  addPrepaidCredit(
+    accountId: string,
+    input: PrepaidCreditInput,
+    requestKey: string,
+  ): Promise<CommandResult>;
   /** Changes plan, seats or cycle (PAY-2a, PAY-2b, PAY-3, PAY-4). */
   changePlan(accountId: string, input: ChangePlanInput, requestKey: string): Promise<ChangeResult>;
   /**

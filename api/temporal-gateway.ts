@@ -32,6 +32,7 @@ import {
   type PaymentMethodUpdateInput,
   type PriceChangeInput,
 } from '../workflows/messages';
+import { addPrepaidCreditUpdate, type PrepaidCreditInput } from '../workflows/credit-messages';
 import { InvalidPageTokenError, type AccountGateway, type HistoryPage } from './gateway';
 
 /** The workflow type, by name: the API never imports workflow code. */
@@ -83,6 +84,16 @@ export class TemporalAccountGateway implements AccountGateway {
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult> {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(requestCancellationUpdate, { updateId: requestKey }),
+    );
+  }
+
+  addPrepaidCredit(
+    accountId: string,
+    input: PrepaidCreditInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(addPrepaidCreditUpdate, { args: [input], updateId: requestKey }),
     );
   }
 

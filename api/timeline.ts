@@ -169,6 +169,12 @@ const activityWords: Record<string, ActivityWords> = {
     completed: 'Charge succeeded',
     failed: 'Charge failed',
   },
+  refundPayment: {
+    category: 'charge',
+    scheduled: 'Refund of unused prepaid credit started (PAY-12)',
+    completed: 'Prepaid credit refunded',
+    failed: 'Prepaid credit refund failed',
+  },
   sendEmail: {
     category: 'email',
     scheduled: 'Email to the owner queued',

@@ -1,6 +1,7 @@
 /**
  * Support staff (role `support`): file a cancellation the owner asked for by email (CAN-1),
- * read an account, and replace a lost owner key.
+ * read an account, replace a lost owner key, and add a prepaid credit agreed with the customer
+ * (PAY-11; ops may add one too).
  */
 import { Type } from '@sinclair/typebox';
 import { requestKeyFor, type AppContext } from '../app';
@@ -11,6 +12,8 @@ import {
   accountId,
   AccountParams,
   AccountViewSchema,
+  CommandResultSchema,
+  Currency,
   IdempotencyHeaders,
   problems,
 } from '../schemas';
@@ -30,6 +33,34 @@ export const OwnerKeyResponse = Type.Object({
       'The new owner key, shown once. Null when this is a replay of an earlier request ' +
       '(same Idempotency-Key): the key is never stored, so rotate again if it was lost.',
   }),
+});
+
+export const PrepaidCreditBody = Type.Object(
+  {
+    amount: Type.Integer({
+      minimum: 1,
+      maximum: 100_000_000,
+      description: 'The credit, in minor units of the account’s currency (PAY-11)',
+    }),
+    currency: Currency,
+    refundRatioBasisPoints: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000,
+        description:
+          'PAY-12: the share of the unused remainder refunded on cancellation, in basis points ' +
+          '(5000 = half, the default)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PrepaidCreditResponse = Type.Object({
+  accountId,
+  creditId: Type.String({ description: 'The invoice that bought the credit' }),
+  charged: CommandResultSchema.properties.charged,
+  account: AccountViewSchema,
 });
 
 export function supportRoutes(deps: AppContext): RoutesPlugin {
@@ -84,6 +115,42 @@ export function supportRoutes(deps: AppContext): RoutesPlugin {
           request.idempotency.storedBody = JSON.stringify({ accountId: id, ownerKey: null });
         }
         return reply.code(201).send({ accountId: id, ownerKey });
+      },
+    );
+
+    app.post(
+      '/v1/support/accounts/:accountId/prepaid-credit',
+      {
+        config: { routeId: 'support.addPrepaidCredit', idempotency: 'replay' },
+        schema: {
+          tags: ['support'],
+          summary:
+            'Add a prepaid credit agreed with the customer: its invoice is charged to the ' +
+            'account’s payment method now, and renewals are paid by it from the next period ' +
+            'start until it runs out (PAY-11)',
+          security: [{ apiKey: [] }],
+          params: AccountParams,
+          headers: IdempotencyHeaders,
+          body: PrepaidCreditBody,
+          response: { 201: PrepaidCreditResponse, ...problems(400, 402, 404, 409, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { accountId: id } = request.params;
+        const result = await deps.gateway.addPrepaidCredit(
+          id,
+          request.body,
+          requestKeyFor(request, 'support.addPrepaidCredit'),
+        );
+        const creditId = result.account.prepaidCredit?.creditId;
+        if (!creditId) throw new Error('An accepted credit is always in the account view');
+        request.log.info({ creditId, amount: request.body.amount }, 'prepaid credit added');
+        return reply.code(201).send({
+          accountId: id,
+          creditId,
+          charged: [...result.charged],
+          account: result.account,
+        });
       },
     );
 

@@ -112,6 +112,11 @@ function sample(id: RouteId, accountId: string): InjectOptions {
       url: `/v1/support/accounts/${accountId}/owner-key`,
     },
     'support.get': { method: 'GET', url: `/v1/support/accounts/${accountId}` },
+    'support.addPrepaidCredit': {
+      method: 'POST',
+      url: `/v1/support/accounts/${accountId}/prepaid-credit`,
+      payload: { amount: 90000, currency: 'USD' },
+    },
     'ops.schedulePriceChange': {
       method: 'POST',
       url: '/v1/ops/plans/team/price-changes',

@@ -264,6 +264,25 @@ describe('PAY-11: a prepaid credit on an account', () => {
     expect(decide(state, input, paidAt + 2 * DAY_MS).effects).toEqual([]);
   });
 
+  test('PAY-11: no credit is added while a declined renewal is being retried (PAY-13)', () => {
+    let state = decide(active(5), { kind: 'deadline_reached' }, yearEnd).state;
+    state = decide(
+      state,
+      {
+        kind: 'charge_failed',
+        invoiceId: state.charge!.invoice.invoiceId,
+        code: 'x',
+        message: 'no',
+      },
+      yearEnd,
+    ).state;
+    expect(state.dunning).not.toBeNull();
+    expect(refuse(state, credit(amount))).toMatchObject({
+      code: 'CHARGE_IN_PROGRESS',
+      clause: 'PAY-13',
+    });
+  });
+
   test('PAY-11: while the credit lasts no renewal is charged; when it runs out a period starts at that instant and is charged', () => {
     let state = withCredit(active(5), amount, paidAt + DAY_MS);
     // The renewal at the end of the paid year starts the credit instead of charging.

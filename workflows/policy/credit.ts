@@ -295,6 +295,14 @@ export function refusePrepaidCredit(
       message: 'A charge for this account is in progress; try again in a moment.',
     };
   }
+  if (state.unpaid) {
+    return {
+      code: 'CHARGE_IN_PROGRESS',
+      message:
+        'A declined renewal is being retried; a credit can be added once the period is paid.',
+      clause: 'PAY-13',
+    };
+  }
   return null;
 }
 

@@ -18,6 +18,7 @@ import type {
   PriceChangeInput,
   RefusalType,
 } from '../../../workflows/messages';
+import type { PrepaidCreditInput } from '../../../workflows/credit-messages';
 
 export function accountView(accountId: string, overrides: Partial<AccountView> = {}): AccountView {
   return {
@@ -88,6 +89,7 @@ export interface FakeGateway extends AccountGateway {
   stopAccount: jest.Mock<Promise<CommandResult>, [string, string]>;
   requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
   changePlan: jest.Mock<Promise<ChangeResult>, [string, ChangePlanInput, string]>;
+  addPrepaidCredit: jest.Mock<Promise<CommandResult>, [string, PrepaidCreditInput, string]>;
   previewChange: jest.Mock<Promise<ChangeQuote>, [string, ChangePlanInput]>;
   announcePriceChange: jest.Mock<Promise<boolean>, [string, PriceChangeInput]>;
   report: jest.Mock<Promise<void>, [string, AccountReport]>;
@@ -158,6 +160,36 @@ export function fakeGateway(): FakeGateway {
           }),
           charged: [],
           change: upgradeQuote(),
+        }),
+    ),
+    addPrepaidCredit: jest.fn<Promise<CommandResult>, [string, PrepaidCreditInput, string]>(
+      (accountId, input) =>
+        Promise.resolve({
+          account: accountView(accountId, {
+            status: 'active',
+            hasPaymentMethod: true,
+            trialEndsAt: null,
+            currentPeriod: { start: '2026-11-22T10:00:00.000Z', end: '2027-11-22T10:00:00.000Z' },
+            prepaidCredit: {
+              creditId: `${accountId}-0002`,
+              amount: { amount: input.amount, currency: input.currency },
+              remaining: { amount: input.amount, currency: input.currency },
+              remainingAt: '2026-12-02T10:00:00.000Z',
+              balance: { amount: input.amount, currency: input.currency },
+              balanceAt: '2027-11-22T10:00:00.000Z',
+              startsAt: '2027-11-22T10:00:00.000Z',
+              drawing: false,
+              projectedEndAt: '2028-11-22T10:00:00.000Z',
+              refundRatioBasisPoints: input.refundRatioBasisPoints ?? 5000,
+              settlement: null,
+            },
+          }),
+          charged: [
+            {
+              invoiceId: `${accountId}-0002`,
+              amount: { amount: input.amount, currency: input.currency },
+            },
+          ],
         }),
     ),
     previewChange: jest.fn<Promise<ChangeQuote>, [string, ChangePlanInput]>(() =>
