@@ -17,6 +17,8 @@ import { createWebhookActivities, type ProductWebhook } from './webhooks';
 import { createMailActivities } from './mail';
 import { createPaymentActivities } from './payments';
 import { createRefundActivities } from './refunds';
+import type { PriceChangeActivities } from './price-change-contract';
+import { createPriceChangeActivities } from './price-changes';
 import { createStore } from './store';
 
 export interface ActivityDeps {
@@ -36,7 +38,7 @@ export interface ActivityDeps {
 
 export function createActivities(
   deps: ActivityDeps,
-): BillingActivities & CouponActivities & CreditActivities {
+): BillingActivities & CouponActivities & CreditActivities & PriceChangeActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -47,6 +49,7 @@ export function createActivities(
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
     ...createRefundActivities({ stripe: deps.stripe, pool: deps.pool, logger }),
+    ...createPriceChangeActivities({ pool: deps.pool }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {
