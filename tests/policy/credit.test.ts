@@ -352,6 +352,25 @@ describe('PAY-11: a prepaid credit on an account', () => {
     expect(creditEndsAt(paid)!).toBeLessThan(addMonths(yearEnd, 12));
   });
 
+  test('PAY-11: a credit bought while a downgrade waits for the renewal (PAY-3) is projected, and drawn, at the lower seats', () => {
+    let state = decide(
+      active(5),
+      { kind: 'plan_change_requested', request: { plan: team, seats: 4, cycle: 'annual' } },
+      paidAt + DAY_MS,
+    ).state;
+    expect(state.pendingChange).toMatchObject({ seats: 4 });
+    const { effects } = decide(state, credit(amount), paidAt + 2 * DAY_MS);
+    // 84000 at 4 seats (67200 a year): one year, then 16800 of the next (366-day) year.
+    const end = addMonths(yearEnd, 12) + Math.round((16800 * 366 * DAY_MS) / 67200);
+    expect(ofKind(effects, 'charge_invoice')[0].invoice.periodEnd).toBe(end);
+    state = withCredit(state, amount, paidAt + 2 * DAY_MS);
+    expect(creditEndsAt(state)).toBe(end);
+    state = runUntil(state, yearEnd);
+    expect(state.seats).toBe(4);
+    expect(state.prepaidCredit?.drawing).toBe(true);
+    expect(creditEndsAt(state)).toBe(end);
+  });
+
   test('PAY-11: the cycle cannot change while a credit is running', () => {
     const state = withCredit(active(5), amount, paidAt + DAY_MS);
     expect(

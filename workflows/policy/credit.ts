@@ -169,12 +169,12 @@ export function liveCredit(state: AccountState): PrepaidCredit | null {
 
 /** The terms the credit is drawn at: the current ones, or those that apply when it starts. */
 export function drawTerms(state: AccountState): DrawTerms {
-  const credit = liveCredit(state);
-  const terms: PlanChange =
-    credit && !credit.drawing && state.pendingChange
-      ? state.pendingChange
-      : { plan: state.plan, seats: state.seats, cycle: state.cycle };
-  return termsOf(terms);
+  return creditDrawing(state) ? termsOf(state) : termsAtNextPeriod(state);
+}
+
+/** The terms of the next period: those scheduled for the next renewal, if any (PAY-3). */
+function termsAtNextPeriod(state: AccountState): DrawTerms {
+  return termsOf(state.pendingChange ?? state);
 }
 
 function termsOf(terms: PlanChange): DrawTerms {
@@ -315,8 +315,7 @@ export function creditInvoice(args: {
 }): InvoiceDraft {
   const { state, amount, startsAt } = args;
   const currency = state.plan.currency;
-  const terms = drawTerms(state);
-  const end = exhaustedAt(startsAt, terms, startsAt, amount) ?? startsAt;
+  const end = exhaustedAt(startsAt, termsAtNextPeriod(state), startsAt, amount) ?? startsAt;
   const line: InvoiceLine = {
     description:
       `Prepaid credit of ${formatMoney({ amount, currency })}, drawn down by seat price from ` +
