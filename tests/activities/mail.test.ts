@@ -158,6 +158,18 @@ describe('templates', () => {
     }
   });
 
+  test.each([
+    ['en', 'we refunded 102.00 EUR'],
+    ['lt', '102.00 EUR grąžinome'],
+    ['ro', 'am rambursat 102.00 EUR'],
+  ] as const)('PAY-12: the %s refund notice names the amount refunded', (language, phrase) => {
+    const { text } = renderEmail('prepaid_credit_refunded', language, { fullName: 'Ona', amount });
+    expect(text).toContain(phrase);
+    expect(() => renderEmail('prepaid_credit_refunded', language, { fullName: 'Ona' })).toThrow(
+      'A refund notice needs the amount refunded.',
+    );
+  });
+
   test.each(['en', 'lt', 'ro'] as const)(
     'PAY-7: the %s receipt shows the invoice number, each line and the total',
     (language) => {
