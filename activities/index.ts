@@ -6,6 +6,7 @@ import type { Transporter } from 'nodemailer';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
+import { createAuditActivities, type AuditActivities } from './audit';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
 import { createErasureActivities } from './erasure';
@@ -32,7 +33,9 @@ export interface ActivityDeps {
   readonly productWebhook?: ProductWebhook | null;
 }
 
-export function createActivities(deps: ActivityDeps): BillingActivities & CouponActivities {
+export function createActivities(
+  deps: ActivityDeps,
+): BillingActivities & CouponActivities & AuditActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -42,6 +45,7 @@ export function createActivities(deps: ActivityDeps): BillingActivities & Coupon
     ...createErasureActivities({ pool: deps.pool, logger }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
+    ...createAuditActivities({ pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

@@ -47,6 +47,9 @@ export function accountView(accountId: string, overrides: Partial<AccountView> =
     lastActivityAt: '2026-11-22T10:00:00.000Z',
     deletionDueAt: '2027-01-17T10:00:00.000Z',
     erasedAt: null,
+    opsNotice: null,
+    opsSuspension: null,
+    termination: null,
     ...overrides,
   };
 }
