@@ -32,6 +32,13 @@ import {
   type PaymentMethodUpdateInput,
   type PriceChangeInput,
 } from '../workflows/messages';
+import {
+  reactivateAccountUpdate,
+  suspendAccountUpdate,
+  terminateAccountUpdate,
+  type OpsActionInput,
+  type ReactivationInput,
+} from '../workflows/ops-messages';
 import { InvalidPageTokenError, type AccountGateway, type HistoryPage } from './gateway';
 
 /** The workflow type, by name: the API never imports workflow code. */
@@ -83,6 +90,36 @@ export class TemporalAccountGateway implements AccountGateway {
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult> {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(requestCancellationUpdate, { updateId: requestKey }),
+    );
+  }
+
+  suspendAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(suspendAccountUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  reactivateAccount(
+    accountId: string,
+    input: ReactivationInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(reactivateAccountUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  terminateAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(terminateAccountUpdate, { args: [input], updateId: requestKey }),
     );
   }
 
