@@ -11,6 +11,7 @@ import {
   type AccountState,
 } from '../../workflows/policy/account';
 import type { PlanTerms } from '../../workflows/policy/catalog';
+import { DEFAULT_EXTRA_SEAT_PRICE, openCouponAccount } from '../../workflows/policy/coupon';
 import { ERASURE_GRACE_DAYS } from '../../workflows/policy/lifecycle';
 import { opsReasons, TERM_NOTICE_DAYS, type OpsReason } from '../../workflows/policy/ops-actions';
 import { DAY_MS } from '../../workflows/policy/periods';
@@ -334,5 +335,46 @@ describe('termination', () => {
         },
       ),
     );
+  });
+});
+
+describe('lifetime-deal accounts', () => {
+  const couponAccount = (): AccountState =>
+    openCouponAccount({
+      accountId: 'acc_c',
+      plan: { ...plan, planId: 'all-inclusive', currency: 'USD' },
+      terms: {
+        codeHash: 'a'.repeat(64),
+        campaignId: 'appsumo-2019',
+        includedSeats: 2,
+        extraSeatPrice: DEFAULT_EXTRA_SEAT_PRICE,
+      },
+      now: signupAt,
+    });
+
+  test('TERM-1: an ops-suspended coupon account takes no seat change or billing-details charge', () => {
+    const suspended = run(couponAccount(), suspendReq('abuse', true), signupAt + DAY_MS).state;
+    for (const input of [
+      { kind: 'coupon_seats_changed', seats: 4 },
+      { kind: 'billing_details_checked', missing: [] },
+    ] as const) {
+      expect(refuse(suspended, input)).toMatchObject({
+        code: 'ACCOUNT_SUSPENDED',
+        clause: 'TERM-1',
+      });
+      expect(decide(suspended, input, signupAt + 2 * DAY_MS)).toEqual({
+        state: suspended,
+        effects: [],
+      });
+    }
+  });
+
+  test('TERM-1: a shared code reported during an ops suspension keeps the account suspended for code abuse after reactivation (LTD-2)', () => {
+    const suspended = run(couponAccount(), suspendReq('abuse', true), signupAt + DAY_MS).state;
+    const reported = run(suspended, { kind: 'code_abuse_reported' }, signupAt + 2 * DAY_MS);
+    expect(reported.state.suspensionReason).toBe('ops_suspended');
+    expect(templates(reported.effects)).toEqual(['code_abuse_suspended']);
+    const lifted = run(reported.state, reactivateReq, signupAt + 3 * DAY_MS).state;
+    expect(lifted).toMatchObject({ status: 'suspended', suspensionReason: 'code_abuse' });
   });
 });

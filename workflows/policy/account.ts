@@ -43,7 +43,9 @@ import {
 import {
   decideOps,
   isOpsSuspended,
+  onCouponInputWhileOpsSuspended,
   onOpsDeadline,
+  refuseWhileOpsSuspended,
   opsDeadline,
   refuseOps,
   viewOps,
@@ -482,7 +484,7 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
     case 'coupon_seats_changed':
     case 'billing_details_checked':
     case 'code_abuse_reported':
-      return refuseCoupon(state, input);
+      return refuseCoupon(state, input) ?? refuseWhileOpsSuspended(state, input);
     case 'ops_suspension_requested':
     case 'ops_termination_requested':
     case 'ops_reactivation_requested':
@@ -542,6 +544,7 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
     case 'coupon_seats_changed':
     case 'billing_details_checked':
     case 'code_abuse_reported':
+      if (isOpsSuspended(state)) return onCouponInputWhileOpsSuspended(state, input);
       return decideCoupon(state, input, now);
     case 'ops_suspension_requested':
     case 'ops_termination_requested':

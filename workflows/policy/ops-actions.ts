@@ -176,6 +176,49 @@ export function refuseOps(state: AccountState, input: OpsInput): Refusal | null 
   }
 }
 
+/**
+ * An ops-suspended coupon account takes no seat change or billing-details charge (nothing is
+ * charged while suspended); a code-abuse report (LTD-2) is noted for when the suspension lifts.
+ */
+export function refuseWhileOpsSuspended(
+  state: AccountState,
+  input: {
+    readonly kind: 'coupon_seats_changed' | 'billing_details_checked' | 'code_abuse_reported';
+  },
+): Refusal | null {
+  if (!isOpsSuspended(state) || input.kind === 'code_abuse_reported') return null;
+  return {
+    code: 'ACCOUNT_SUSPENDED',
+    message: 'The account is suspended by the vendor; nothing is charged until support lifts it.',
+    clause: 'TERM-1',
+  };
+}
+
+/** While ops-suspended, only a code-abuse report changes anything: where reactivation leads. */
+export function onCouponInputWhileOpsSuspended(
+  state: AccountState,
+  input: {
+    readonly kind: 'coupon_seats_changed' | 'billing_details_checked' | 'code_abuse_reported';
+  },
+): Decision {
+  const suspension = state.opsSuspension ?? null;
+  if (!suspension || input.kind !== 'code_abuse_reported') return { state, effects: [] };
+  const resume = suspension.resume;
+  if (resume.status === 'suspended' && resume.suspensionReason === 'code_abuse') {
+    return { state, effects: [] };
+  }
+  return {
+    state: {
+      ...state,
+      opsSuspension: {
+        ...suspension,
+        resume: { status: 'suspended', suspensionReason: 'code_abuse' },
+      },
+    },
+    effects: [email(state, 'code_abuse_suspended', 'code-abuse')],
+  };
+}
+
 function announced(notice: OpsNotice): Refusal {
   return {
     code: 'OPS_ACTION_PENDING',
