@@ -16,6 +16,8 @@ import { activityLogger } from './log';
 import { createWebhookActivities, type ProductWebhook } from './webhooks';
 import { createMailActivities } from './mail';
 import { createPaymentActivities } from './payments';
+import type { PriceChangeActivities } from './price-change-contract';
+import { createPriceChangeActivities } from './price-changes';
 import { createStore } from './store';
 
 export interface ActivityDeps {
@@ -35,7 +37,7 @@ export interface ActivityDeps {
 
 export function createActivities(
   deps: ActivityDeps,
-): BillingActivities & CouponActivities & AuditActivities {
+): BillingActivities & CouponActivities & PriceChangeActivities & AuditActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -45,6 +47,7 @@ export function createActivities(
     ...createErasureActivities({ pool: deps.pool, logger }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
+    ...createPriceChangeActivities({ pool: deps.pool }),
     ...createAuditActivities({ pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
