@@ -6,6 +6,7 @@ import type { Transporter } from 'nodemailer';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
+import { createAuditActivities, type AuditActivities } from './audit';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
 import { createErasureActivities } from './erasure';
@@ -38,7 +39,11 @@ export interface ActivityDeps {
 
 export function createActivities(
   deps: ActivityDeps,
-): BillingActivities & CouponActivities & CreditActivities & PriceChangeActivities {
+): BillingActivities &
+  CouponActivities &
+  CreditActivities &
+  PriceChangeActivities &
+  AuditActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -50,6 +55,7 @@ export function createActivities(
     ...createCouponActivities({ pool: deps.pool, logger }),
     ...createRefundActivities({ stripe: deps.stripe, pool: deps.pool, logger }),
     ...createPriceChangeActivities({ pool: deps.pool }),
+    ...createAuditActivities({ pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

@@ -32,6 +32,13 @@ import {
   type PriceChangeInput,
 } from '../workflows/messages';
 import { addPrepaidCreditUpdate, type PrepaidCreditInput } from '../workflows/credit-messages';
+import {
+  reactivateAccountUpdate,
+  suspendAccountUpdate,
+  terminateAccountUpdate,
+  type OpsActionInput,
+  type ReactivationInput,
+} from '../workflows/ops-messages';
 import type {
   PriceChangeOutcome,
   PriceChangeWorkflowInput,
@@ -102,6 +109,36 @@ export class TemporalAccountGateway implements AccountGateway {
   ): Promise<CommandResult> {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(addPrepaidCreditUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  suspendAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(suspendAccountUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  reactivateAccount(
+    accountId: string,
+    input: ReactivationInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(reactivateAccountUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  terminateAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(terminateAccountUpdate, { args: [input], updateId: requestKey }),
     );
   }
 

@@ -16,6 +16,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { AuditActivities } from '../activities/audit';
 import type { BillingActivities } from '../activities/contract';
 import {
   accountStateQuery,
@@ -55,6 +56,7 @@ import type { PlanTerms } from './policy/catalog';
 import { registerCouponHandlers } from './coupon-handlers';
 import { registerCreditHandlers, runRefund } from './credit-handlers';
 import { openCouponAccount } from './policy/coupon';
+import { registerOpsHandlers } from './ops-handlers';
 import { registerPaymentEventHandlers } from './payment-events';
 import type { PaymentEventsState } from './policy/payment-events';
 
@@ -86,6 +88,12 @@ const payments = proxyActivities<Pick<BillingActivities, 'attachPaymentMethod' |
     maximumInterval: '10 minutes',
     nonRetryableErrorTypes: ['CARD_DECLINED', 'PAYMENT_METHOD_REJECTED'],
   },
+});
+
+/** TERM-1 audit records: bookkeeping, retried until they succeed (idempotent by key). */
+const audit = proxyActivities<AuditActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** What continue-as-new carries into the next run. */
@@ -273,6 +281,7 @@ export async function accountWorkflow(
   });
 
   registerCreditHandlers({ submit, validate });
+  registerOpsHandlers({ submit, validate });
 
   const paymentEvents = registerPaymentEventHandlers({
     state: () => state,
@@ -421,6 +430,15 @@ export async function accountWorkflow(
       case 'refund_payment':
         // PAY-12: retried until the processor answers; refused refunds are recorded for ops.
         return runRefund(state.accountId, effect, Date.now());
+      case 'record_audit_event':
+        await audit.recordAuditEvent({
+          accountId: state.accountId,
+          kind: effect.event,
+          detail: effect.detail,
+          occurredAt: effect.occurredAt,
+          idempotencyKey: effect.idempotencyKey,
+        });
+        return null;
     }
   }
 

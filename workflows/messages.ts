@@ -73,6 +73,12 @@ export const refusalTypes = [
   'CURRENCY_MISMATCH',
   'PREPAID_CREDIT_ACTIVE',
   'INVALID_CREDIT',
+  // TERM-1 ops actions (workflows/policy/ops-actions.ts)
+  'ALREADY_SUSPENDED',
+  'OPS_ACTION_PENDING',
+  'TERMINATION_PENDING',
+  'NOT_SUSPENDED',
+  'SUSPENSION_NOT_LIFTABLE',
 ] as const;
 export type RefusalType = (typeof refusalTypes)[number];
 

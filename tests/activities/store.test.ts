@@ -248,6 +248,9 @@ describe('publishAccount', () => {
       deletionDueAt: '2026-05-09T09:30:00.000Z',
       erasedAt: null,
       prepaidCredit: null,
+      opsNotice: null,
+      opsSuspension: null,
+      termination: null,
     };
   }
 

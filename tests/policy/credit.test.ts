@@ -444,6 +444,22 @@ describe('PAY-12: cancellation with credit left', () => {
     });
   });
 
+  test('PAY-12: a termination by the vendor (TERM-1) refunds the credit left as a cancellation does', () => {
+    const state = runUntil(withCredit(active(5), amount, paidAt + DAY_MS), yearEnd);
+    const at = yearEnd + 100 * DAY_MS;
+    const { state: ended, effects } = decide(
+      state,
+      { kind: 'ops_termination_requested', reason: 'terms_breach', urgent: true },
+      at,
+    );
+    expect(ended.status).toBe('cancelled');
+    expect(ofKind(effects, 'refund_payment')[0]).toMatchObject({
+      remaining: 60986,
+      refund: { amount: 30493, currency: 'EUR' },
+      feeRetained: 30493,
+    });
+  });
+
   test('PAY-3: without a credit, closing early refunds nothing', () => {
     const { effects } = decide(active(5), { kind: 'stop_requested' }, paidAt + DAY_MS);
     expect(ofKind(effects, 'refund_payment')).toEqual([]);

@@ -19,6 +19,7 @@ import type {
   RefusalType,
 } from '../../../workflows/messages';
 import type { PrepaidCreditInput } from '../../../workflows/credit-messages';
+import type { OpsActionInput, ReactivationInput } from '../../../workflows/ops-messages';
 import type { PriceChangeOutcome } from '../../../workflows/price-change-messages';
 
 export function accountView(accountId: string, overrides: Partial<AccountView> = {}): AccountView {
@@ -50,6 +51,9 @@ export function accountView(accountId: string, overrides: Partial<AccountView> =
     deletionDueAt: '2027-01-17T10:00:00.000Z',
     erasedAt: null,
     prepaidCredit: null,
+    opsNotice: null,
+    opsSuspension: null,
+    termination: null,
     ...overrides,
   };
 }
@@ -89,6 +93,9 @@ export interface FakeGateway extends AccountGateway {
   >;
   stopAccount: jest.Mock<Promise<CommandResult>, [string, string]>;
   requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
+  suspendAccount: jest.Mock<Promise<CommandResult>, [string, OpsActionInput, string]>;
+  reactivateAccount: jest.Mock<Promise<CommandResult>, [string, ReactivationInput, string]>;
+  terminateAccount: jest.Mock<Promise<CommandResult>, [string, OpsActionInput, string]>;
   changePlan: jest.Mock<Promise<ChangeResult>, [string, ChangePlanInput, string]>;
   addPrepaidCredit: jest.Mock<Promise<CommandResult>, [string, PrepaidCreditInput, string]>;
   previewChange: jest.Mock<Promise<ChangeQuote>, [string, ChangePlanInput]>;
@@ -149,6 +156,53 @@ export function fakeGateway(): FakeGateway {
         }),
         charged: [],
       }),
+    ),
+    // TERM-1: a suspension announced for 7 days later (an urgent one: suspended at once).
+    suspendAccount: jest.fn<Promise<CommandResult>, [string, OpsActionInput, string]>(
+      (accountId, input) =>
+        Promise.resolve({
+          account: input.urgent
+            ? accountView(accountId, {
+                status: 'suspended',
+                suspensionReason: 'ops_suspended',
+                opsSuspension: { reason: input.reason, since: '2026-11-22T10:00:00.000Z' },
+              })
+            : accountView(accountId, {
+                opsNotice: {
+                  action: 'suspend',
+                  reason: input.reason,
+                  announcedAt: '2026-11-22T10:00:00.000Z',
+                  effectiveAt: '2026-11-29T10:00:00.000Z',
+                },
+              }),
+          charged: [],
+        }),
+    ),
+    reactivateAccount: jest.fn<Promise<CommandResult>, [string, ReactivationInput, string]>(
+      (accountId) => Promise.resolve({ account: accountView(accountId), charged: [] }),
+    ),
+    terminateAccount: jest.fn<Promise<CommandResult>, [string, OpsActionInput, string]>(
+      (accountId, input) =>
+        Promise.resolve({
+          account: input.urgent
+            ? accountView(accountId, {
+                status: 'cancelled',
+                trialEndsAt: null,
+                cancelledAt: '2026-11-22T10:00:00.000Z',
+                termination: { reason: input.reason, at: '2026-11-22T10:00:00.000Z' },
+                deletionDueAt: '2026-12-22T10:00:00.000Z',
+                nextDeadline: null,
+              })
+            : accountView(accountId, {
+                opsNotice: {
+                  action: 'terminate',
+                  reason: input.reason,
+                  announcedAt: '2026-11-22T10:00:00.000Z',
+                  effectiveAt: '2026-11-29T10:00:00.000Z',
+                },
+              }),
+          charged: [],
+        }),
     ),
     changePlan: jest.fn<Promise<ChangeResult>, [string, ChangePlanInput, string]>(
       (accountId, input) =>
