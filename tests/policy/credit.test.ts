@@ -371,6 +371,27 @@ describe('PAY-11: a prepaid credit on an account', () => {
     expect(creditEndsAt(state)).toBe(end);
   });
 
+  test('PAY-11: a vendor suspension (TERM-1) lifted while the credit pays charges nothing to the card', () => {
+    let state = runUntil(withCredit(active(5), amount, paidAt + DAY_MS), yearEnd);
+    state = decide(
+      state,
+      { kind: 'ops_suspension_requested', reason: 'terms_breach', urgent: true },
+      yearEnd + DAY_MS,
+    ).state;
+    expect(state.status).toBe('suspended');
+    const { state: lifted, effects } = decide(
+      state,
+      { kind: 'ops_reactivation_requested', reason: 'resolved' },
+      yearEnd + 20 * DAY_MS,
+    );
+    expect(lifted.status).toBe('active');
+    expect(ofKind(effects, 'charge_invoice')).toEqual([]);
+    expect(nextDeadline(lifted)).toEqual({
+      at: addMonths(yearEnd, 12),
+      action: 'credit_runs_out',
+    });
+  });
+
   test('PAY-11: the cycle cannot change while a credit is running', () => {
     const state = withCredit(active(5), amount, paidAt + DAY_MS);
     expect(

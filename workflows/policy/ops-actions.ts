@@ -23,6 +23,7 @@ import type {
   SuspensionReason,
 } from './account';
 import { closeAccount, closeCredit, startCharge } from './account';
+import { liveCredit, startDrawing } from './credit';
 import { addDays, isoDate, periodAt } from './periods';
 
 /**
@@ -350,6 +351,13 @@ function reactivate(state: AccountState, reason: ReactivationReason, now: number
     email(state, 'ops_reactivated', `ops-reactivated:${now}`),
     audit(state, 'account_reactivated', now, { reason, suspendedSince: suspension.since }),
   ];
+  const credit = liveCredit(restored);
+  if (credit && restored.status === 'active') {
+    // PAY-11: the prepaid credit pays the account's time, suspended or not: nothing is charged
+    // to the card; a credit whose start passed during the suspension is drawn from its start.
+    const drawn = credit.drawing || credit.startsAt > now ? restored : startDrawing(restored);
+    return { state: drawn, effects };
+  }
   const billing = restored.billing;
   const periodEnded =
     restored.status === 'active' &&
