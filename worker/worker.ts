@@ -15,7 +15,8 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import { createActivities } from '../activities';
 import { createMailTransport, createStripe } from '../infra/clients';
-import type { Config } from '../infra/config';
+import { ConfigError, type Config } from '../infra/config';
+import { PayloadEncryptionPlugin } from '../infra/payload-codec';
 
 const infraDir = path.join(__dirname, '..', 'infra');
 
@@ -52,6 +53,13 @@ export async function createBillingWorker(args: {
   readonly options?: Partial<WorkerOptions>;
 }): Promise<BillingWorker> {
   const { config, pool, logger } = args;
+  if (config.payloadEncryption === null) {
+    throw new ConfigError(
+      'PAYLOAD_KEYS is not set: workflow payloads are encrypted (GDPR-1); see README, "Payload encryption".',
+    );
+  }
+  // On the connection, so that every worker created on it encrypts and decrypts payloads.
+  const encryption = new PayloadEncryptionPlugin(config.payloadEncryption);
   const activities = createActivities({
     pool,
     stripe: createStripe(config),
@@ -62,7 +70,10 @@ export async function createBillingWorker(args: {
     logger,
     productWebhook: config.productWebhook,
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect({
+    address: config.temporal.address,
+    plugins: [encryption],
+  });
   try {
     const worker = await Worker.create({
       connection,
