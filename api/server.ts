@@ -3,10 +3,8 @@
  * listens, and on SIGINT/SIGTERM stops accepting requests, lets the ones in flight finish,
  * then closes its connections.
  */
-import { Client, Connection } from '@temporalio/client';
-import { createLogger, createPool } from '../infra/clients';
+import { connectTemporalClient, createLogger, createPool } from '../infra/clients';
 import { ConfigError, loadConfig } from '../infra/config';
-import { PayloadEncryptionPlugin } from '../infra/payload-codec';
 import { buildApp } from './app';
 import { fileCatalog } from './catalog';
 import { TemporalCouponGateway } from './coupon-gateway';
@@ -21,22 +19,13 @@ async function main(): Promise<void> {
   if (config.databaseUrl === null) {
     throw new ConfigError('DATABASE_URL is not set: the API reads and writes Postgres.');
   }
-  if (config.payloadEncryption === null) {
-    throw new ConfigError(
-      'PAYLOAD_KEYS is not set: workflow payloads are encrypted (GDPR-1); see README, "Payload encryption".',
-    );
-  }
   if (config.auth.keys.length === 0) {
     logger.warn('API_KEYS is empty: only owner keys issued at signup will be accepted');
   }
 
   const pool = createPool(config.databaseUrl);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    plugins: [new PayloadEncryptionPlugin(config.payloadEncryption)],
-  });
+  const client = await connectTemporalClient(config);
+  const connection = client.connection;
   const app = buildApp({
     config,
     gateway: new TemporalAccountGateway(client, {

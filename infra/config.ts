@@ -207,6 +207,17 @@ export function apiKeys(value: string | undefined): ApiKeyEntry[] {
   });
 }
 
+/** The payload keys; throws for processes that talk to Temporal without them. */
+export function requirePayloadKeys(config: Pick<Config, 'payloadEncryption'>): PayloadKeys {
+  if (config.payloadEncryption === null) {
+    throw new ConfigError(
+      'PAYLOAD_KEYS is not set: workflow payloads are encrypted (GDPR-1); ' +
+        'see "Payload encryption (GDPR-1)" in README.md',
+    );
+  }
+  return config.payloadEncryption;
+}
+
 /** Key ids appear in every encrypted payload's metadata: short and printable. */
 export const payloadKeyIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 export const payloadKeyBytes = 32;

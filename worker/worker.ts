@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import { createActivities } from '../activities';
 import { createMailTransport, createStripe } from '../infra/clients';
-import { ConfigError, type Config } from '../infra/config';
+import { requirePayloadKeys, type Config } from '../infra/config';
 import { PayloadEncryptionPlugin } from '../infra/payload-codec';
 
 const infraDir = path.join(__dirname, '..', 'infra');
@@ -53,13 +53,8 @@ export async function createBillingWorker(args: {
   readonly options?: Partial<WorkerOptions>;
 }): Promise<BillingWorker> {
   const { config, pool, logger } = args;
-  if (config.payloadEncryption === null) {
-    throw new ConfigError(
-      'PAYLOAD_KEYS is not set: workflow payloads are encrypted (GDPR-1); see README, "Payload encryption".',
-    );
-  }
   // On the connection, so that every worker created on it encrypts and decrypts payloads.
-  const encryption = new PayloadEncryptionPlugin(config.payloadEncryption);
+  const encryption = new PayloadEncryptionPlugin(requirePayloadKeys(config));
   const activities = createActivities({
     pool,
     stripe: createStripe(config),

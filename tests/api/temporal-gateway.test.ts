@@ -12,6 +12,7 @@ import { TemporalAccountGateway } from '../../api/temporal-gateway';
 import { buildTimeline } from '../../api/timeline';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { temporalAddress } from '../support/env';
+import { temporalPlugins } from '../support/temporal';
 
 const plan: PlanTerms = {
   planId: 'team',
@@ -56,8 +57,8 @@ let gateway: TemporalAccountGateway;
 
 beforeAll(async () => {
   const address = temporalAddress();
-  connection = await Connection.connect({ address });
-  native = await NativeConnection.connect({ address });
+  connection = await Connection.connect({ address, plugins: temporalPlugins() });
+  native = await NativeConnection.connect({ address, plugins: temporalPlugins() });
   worker = await Worker.create({
     connection: native,
     taskQueue,
