@@ -15,6 +15,8 @@ import { activityLogger } from './log';
 import { createWebhookActivities, type ProductWebhook } from './webhooks';
 import { createMailActivities } from './mail';
 import { createPaymentActivities } from './payments';
+import type { PriceChangeActivities } from './price-change-contract';
+import { createPriceChangeActivities } from './price-changes';
 import { createStore } from './store';
 
 export interface ActivityDeps {
@@ -32,7 +34,9 @@ export interface ActivityDeps {
   readonly productWebhook?: ProductWebhook | null;
 }
 
-export function createActivities(deps: ActivityDeps): BillingActivities & CouponActivities {
+export function createActivities(
+  deps: ActivityDeps,
+): BillingActivities & CouponActivities & PriceChangeActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -42,6 +46,7 @@ export function createActivities(deps: ActivityDeps): BillingActivities & Coupon
     ...createErasureActivities({ pool: deps.pool, logger }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
+    ...createPriceChangeActivities({ pool: deps.pool }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {
