@@ -176,11 +176,20 @@ export function formatPayloadKeys(keys: PayloadKeys): string {
   return JSON.stringify({ current: keys.currentKeyId, keys: keys.keys });
 }
 
-/** Adds `codec` as the last codec (encryption comes after any compression), once. */
+/** The failure converter that moves failure messages and stack traces into encrypted payloads. */
+export const failureConverterPath = require.resolve('./failure-converter');
+
+/**
+ * Adds `codec` as the last codec (encryption comes after any compression), once, and the
+ * failure converter that hands failure messages to it, unless another one is configured.
+ */
 function withCodec(dataConverter: DataConverter | undefined, codec: PayloadCodec): DataConverter {
   const codecs = dataConverter?.payloadCodecs ?? [];
-  if (codecs.includes(codec)) return dataConverter ?? {};
-  return { ...dataConverter, payloadCodecs: [...codecs, codec] };
+  return {
+    ...dataConverter,
+    failureConverterPath: dataConverter?.failureConverterPath ?? failureConverterPath,
+    payloadCodecs: codecs.includes(codec) ? codecs : [...codecs, codec],
+  };
 }
 
 type ClientConfig = Omit<ClientOptions, 'plugins'>;

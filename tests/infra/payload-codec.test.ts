@@ -17,6 +17,7 @@ import {
   PayloadDecryptionError,
   PayloadEncryptionPlugin,
   PayloadKeysError,
+  failureConverterPath,
   formatPayloadKeys,
   isEncrypted,
   localPayloadKeys,
@@ -306,6 +307,13 @@ describe('payload encryption plugin', () => {
     // A client given the plugin directly and through its connection is configured twice.
     const twice = plugin.configureClient(once);
     expect(twice.dataConverter?.payloadCodecs).toEqual([compression, plugin.codec]);
+    // Failure messages go into payloads, so that the codec encrypts them as well.
+    expect(twice.dataConverter?.failureConverterPath).toBe(failureConverterPath);
+    const own = plugin.configureWorker({
+      taskQueue: 'q',
+      dataConverter: { failureConverterPath: '/elsewhere.js' },
+    });
+    expect(own.dataConverter?.failureConverterPath).toBe('/elsewhere.js');
     expect(plugin.dataConverter.payloadCodecs).toEqual([plugin.codec]);
   });
 });

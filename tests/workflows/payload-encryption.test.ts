@@ -4,8 +4,13 @@
  * holds ciphertext only; decoded, it is the same account; keys rotate without stopping running
  * workflows; histories written before encryption still run.
  */
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import {
+  Client,
+  Connection,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -34,7 +39,7 @@ import {
 import { historyPayloads, testPayloadKeys, utf8, type FoundPayload } from '../support/temporal';
 import { accountEventually as eventually } from './eventually';
 import { startTimeSkipping } from './environment';
-import { fakeActivities, teamPlan } from './fakes';
+import { fakeActivities, teamPlan, type FakeActivities } from './fakes';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -282,4 +287,67 @@ test('GDPR-1: a workflow started before encryption still runs; what it writes af
   } finally {
     await plain.close();
   }
+}, 300_000);
+
+test('GDPR-1: failure messages and stack traces are encrypted too; decoded, the refusal reads as sent', async () => {
+  const accountId = 'acc_gdpr1_failure';
+  const taskQueue = 'payload-encryption-failure';
+  // An error text quoting personal data, as a processor or a mail server might write one.
+  const planted = 'card of ona.petraite@example.test declined';
+  const activities: FakeActivities = {
+    ...fakeActivities(),
+    chargeInvoice: () =>
+      Promise.reject(
+        ApplicationFailure.create({ type: 'CARD_DECLINED', message: planted, nonRetryable: true }),
+      ),
+  };
+  // Bundled by the worker (not prebuilt), so the workflow's own failures use the converter too.
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities,
+  });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(accountWorkflow, {
+      taskQueue,
+      workflowId: accountWorkflowId(accountId),
+      args: [signup(accountId)],
+    });
+    try {
+      const refused = handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: 'pm_card_visa' }],
+      });
+      await expect(refused).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(refused).rejects.toMatchObject({
+        cause: { type: 'CARD_DECLINED', message: expect.stringContaining(planted) as string },
+      });
+
+      const history = await handle.fetchHistory();
+      const raw = JSON.stringify(history, (_key, value: unknown) =>
+        value instanceof Uint8Array ? utf8(value) : value,
+      );
+      expect(raw).not.toContain('ona.petraite');
+      expect(raw).not.toContain('Error:'); // no stack trace either
+      // The failures are still there, typed: the activity's and the update's refusal.
+      const events = history.events ?? [];
+      const activityFailure = events.find((e) => e.activityTaskFailedEventAttributes)
+        ?.activityTaskFailedEventAttributes?.failure;
+      expect(activityFailure?.applicationFailureInfo?.type).toBe('CARD_DECLINED');
+      expect(activityFailure?.message).toBe('Encoded failure');
+      const refusal = events.find((e) => e.workflowExecutionUpdateCompletedEventAttributes)
+        ?.workflowExecutionUpdateCompletedEventAttributes?.outcome?.failure;
+      expect(refusal?.applicationFailureInfo?.type).toBe('CARD_DECLINED');
+      expect(refusal?.message).toBe('Encoded failure');
+      const failures = historyPayloads(history).filter(({ path }) =>
+        path.includes('encodedAttributes'),
+      );
+      expect(failures.length).toBeGreaterThanOrEqual(2);
+      expect(failures.every(({ payload }) => encodingOf(payload) === ENCRYPTED_ENCODING)).toBe(
+        true,
+      );
+    } finally {
+      await terminate(handle);
+    }
+  });
 }, 300_000);
