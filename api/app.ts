@@ -33,6 +33,7 @@ import type { CouponDeps } from './routes/coupons';
 import { couponRoutes } from './routes/coupons';
 import { healthRoutes } from './routes/health';
 import { opsRoutes } from './routes/ops';
+import { opsActionRoutes } from './routes/ops-actions';
 import { ownerRoutes } from './routes/owner';
 import { productRoutes } from './routes/product';
 import { signupRoutes } from './routes/signup';
@@ -321,6 +322,7 @@ export function buildApp(deps: AppDeps) {
     await api.register(productRoutes(context));
     await api.register(supportRoutes(context));
     await api.register(opsRoutes(context));
+    await api.register(opsActionRoutes(context));
     await api.register(couponRoutes(context));
     await api.register(webhookRoutes(context));
   });

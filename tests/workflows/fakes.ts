@@ -1,5 +1,6 @@
 /** Activities for workflow tests: typed from the contract, recording what the workflow asked. */
 import { ApplicationFailure } from '@temporalio/common';
+import type { AuditActivities } from '../../activities/audit';
 import type { BillingActivities } from '../../activities/contract';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 
@@ -32,12 +33,14 @@ export const DECLINING_CARD = 'pm_card_chargeDeclined';
 type ChargeInput = Parameters<BillingActivities['chargeInvoice']>[0];
 type EmailInput = Parameters<BillingActivities['sendEmail']>[0];
 type EraseInput = Parameters<BillingActivities['eraseAccount']>[0];
+type AuditInput = Parameters<AuditActivities['recordAuditEvent']>[0];
 
-export interface FakeActivities extends BillingActivities {
+export interface FakeActivities extends BillingActivities, AuditActivities {
   readonly charges: ChargeInput[];
   readonly emails: EmailInput[];
   readonly recorded: string[];
   readonly erasures: EraseInput[];
+  readonly audits: AuditInput[];
 }
 
 export function fakeActivities(): FakeActivities {
@@ -45,11 +48,13 @@ export function fakeActivities(): FakeActivities {
   const emails: EmailInput[] = [];
   const recorded: string[] = [];
   const erasures: EraseInput[] = [];
+  const audits: AuditInput[] = [];
   return {
     charges,
     emails,
     recorded,
     erasures,
+    audits,
     loadPlan: ({ planId, currency }) => {
       const plan = catalog[planId];
       if (!plan) {
@@ -92,6 +97,10 @@ export function fakeActivities(): FakeActivities {
       return Promise.resolve({ erasedAt: input.erasedAt, erased: {} });
     },
     notifyAccountDeleted: () => Promise.resolve({ delivered: true }),
+    recordAuditEvent: (input) => {
+      audits.push(input);
+      return Promise.resolve({ recorded: true });
+    },
     publishAccount: () => Promise.resolve(),
   };
 }
