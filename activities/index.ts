@@ -9,6 +9,7 @@ import type Stripe from 'stripe';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
 import { createErasureActivities } from './erasure';
+import { createInvoicingActivities } from './invoicing';
 import type { CouponActivities } from './coupon-contract';
 import { createCouponActivities } from './coupons';
 import { activityLogger } from './log';
@@ -30,6 +31,8 @@ export interface ActivityDeps {
   readonly logger: Logger;
   /** Where `account.deleted` goes (CAN-3); null or absent: not sent, logged. */
   readonly productWebhook?: ProductWebhook | null;
+  /** The seller's EU member state, VAT is charged from (PAY-10); LT if absent. */
+  readonly sellerCountry?: string;
 }
 
 export function createActivities(deps: ActivityDeps): BillingActivities & CouponActivities {
@@ -42,6 +45,11 @@ export function createActivities(deps: ActivityDeps): BillingActivities & Coupon
     ...createErasureActivities({ pool: deps.pool, logger }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
+    ...createInvoicingActivities({
+      pool: deps.pool,
+      logger,
+      sellerCountry: deps.sellerCountry ?? 'LT',
+    }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

@@ -40,6 +40,7 @@ import {
   type CouponRefusalCode,
   type CouponState,
 } from './coupon';
+import { onCorrectionRequested, refuseCorrection, type LatestInvoice } from './correction';
 
 /** `deleted`: the account's content is erased (CAN-3, INACT-2); its workflow has ended. */
 export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled' | 'deleted';
@@ -60,7 +61,8 @@ export type EmailTemplate =
   | 'seats_over_included'
   | 'billing_details_required'
   | 'billing_details_suspended'
-  | 'code_abuse_suspended';
+  | 'code_abuse_suspended'
+  | 'invoice_corrected';
 
 /** A charge that has been decided and not yet settled. */
 export interface ChargeInFlight {
@@ -154,6 +156,10 @@ export interface AccountState {
   readonly erasure: { readonly reason: ErasureReason; readonly erasedAt: number } | null;
   /** Lifetime-deal accounts only (LTD-4 … LTD-10); absent or null otherwise. */
   readonly coupon?: CouponState | null;
+  /** PAY-9: the latest invoice issued and when; absent until the first one is paid. */
+  readonly latestInvoice?: LatestInvoice | null;
+  /** PAY-9: credit notes issued so far (their ids are numbered from it). */
+  readonly creditNoteCount?: number;
 }
 
 export type AccountInput =
@@ -183,6 +189,8 @@ export type AccountInput =
     }
   | { readonly kind: 'support_cancellation_requested'; readonly holidays: readonly string[] }
   | { readonly kind: 'charge_succeeded'; readonly invoiceId: string; readonly paymentId: string }
+  /** PAY-9: the owner asks for the latest invoice to carry the billing details now on file. */
+  | { readonly kind: 'billing_details_correction_requested'; readonly requestedAt: number }
   | {
       readonly kind: 'charge_failed';
       readonly invoiceId: string;
@@ -222,6 +230,14 @@ export type AccountEffect =
       readonly idempotencyKey: string;
     }
   | {
+      /** PAY-9: a credit note cancelling an invoice and its corrected copy; no charge. */
+      readonly kind: 'issue_correction';
+      readonly cancelledInvoiceId: string;
+      readonly creditNoteId: string;
+      readonly correctedInvoiceId: string;
+      readonly idempotencyKey: string;
+    }
+  | {
       /** CAN-3: the product hears of the erasure through a signed webhook, until it acknowledges. */
       readonly kind: 'notify_account_deleted';
       readonly reason: ErasureReason;
@@ -258,6 +274,8 @@ export type RefusalCode =
   | 'CURRENCY_NOT_OFFERED'
   | 'NO_CHANGE'
   | 'PLAN_FIXED_BY_COUPON'
+  | 'BILLING_DETAILS_WINDOW_CLOSED'
+  | 'NO_INVOICE_TO_CORRECT'
   | CouponRefusalCode;
 
 export interface Refusal {
@@ -418,6 +436,8 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
       return state.status === 'cancelled' ? closed : null;
     case 'plan_change_requested':
       return refuseChange(state, input.request);
+    case 'billing_details_correction_requested':
+      return state.status === 'cancelled' ? closed : refuseCorrection(state, input.requestedAt);
     case 'coupon_seats_changed':
     case 'billing_details_checked':
     case 'code_abuse_reported':
@@ -464,11 +484,20 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
     case 'seats_in_use_reported':
       if (!Number.isSafeInteger(input.seatsInUse) || input.seatsInUse < 0) return unchanged(state);
       return unchanged({ ...state, seatsInUse: input.seatsInUse });
-    case 'charge_succeeded':
-      if (isCouponCharge(state, input.invoiceId)) {
-        return onCouponChargeSucceeded(state, input.invoiceId);
-      }
-      return onChargeSucceeded(state, input.invoiceId, now);
+    case 'charge_succeeded': {
+      const decision = isCouponCharge(state, input.invoiceId)
+        ? onCouponChargeSucceeded(state, input.invoiceId)
+        : onChargeSucceeded(state, input.invoiceId, now);
+      // PAY-9: a paid charge is an issued invoice; its correction window starts now.
+      if (decision.state === state) return decision;
+      return {
+        ...decision,
+        state: { ...decision.state, latestInvoice: { invoiceId: input.invoiceId, issuedAt: now } },
+      };
+    }
+    case 'billing_details_correction_requested':
+      if (refuse(state, input)) return unchanged(state);
+      return onCorrectionRequested(state, input.requestedAt);
     case 'charge_failed':
       if (isCouponCharge(state, input.invoiceId)) {
         return onCouponChargeFailed(state, input.invoiceId);
