@@ -33,8 +33,7 @@ export function refuseCorrection(state: AccountState, requestedAt: number): Refu
   if (latest === null) {
     return {
       code: 'NO_INVOICE_TO_CORRECT',
-      message:
-        'No invoice has been issued yet; the billing details are kept for the first one.',
+      message: 'No invoice has been issued yet; the billing details are kept for the first one.',
       clause: 'PAY-9',
     };
   }
