@@ -124,7 +124,7 @@ export const errorCodes = {
   },
   INVALID_VAT_ID: {
     status: 422,
-    title: "The VAT id does not have the format of a VAT id of the billing country",
+    title: 'The VAT id does not have the format of a VAT id of the billing country',
     clause: 'PAY-10',
   },
   BILLING_DETAILS_WINDOW_CLOSED: {

@@ -82,9 +82,7 @@ export const attachPaymentMethodUpdate = defineUpdate<CommandResult, [PaymentMet
  * stored in Postgres (the details themselves never pass through the workflow). Refused with
  * BILLING_DETAILS_WINDOW_CLOSED more than 15 days after that invoice was issued.
  */
-export const correctBillingDetailsUpdate = defineUpdate<CommandResult, []>(
-  'correctBillingDetails',
-);
+export const correctBillingDetailsUpdate = defineUpdate<CommandResult, []>('correctBillingDetails');
 export const stopAccountUpdate = defineUpdate<CommandResult, []>('stopAccount');
 export const requestCancellationUpdate = defineUpdate<CommandResult, []>('requestCancellation');
 /** Changes the terms; charges now only under PAY-2a (or a switch to an annual cycle). */

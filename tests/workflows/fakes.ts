@@ -36,7 +36,11 @@ type EraseInput = Parameters<BillingActivities['eraseAccount']>[0];
 type CorrectionInput = Parameters<BillingActivities['issueCorrection']>[0];
 
 /** No billing details on file: no VAT (the default of every fake account). */
-export const NO_DETAILS: TaxTreatment = { treatment: 'no_details', country: null, rateBasisPoints: 0 };
+export const NO_DETAILS: TaxTreatment = {
+  treatment: 'no_details',
+  country: null,
+  rateBasisPoints: 0,
+};
 
 export interface FakeActivities extends BillingActivities {
   readonly charges: ChargeInput[];

@@ -92,7 +92,7 @@ export function isEuCountry(country: string): boolean {
 
 /** A VAT id as people type it (`lt 1234 567 89`) in its stored form (`LT123456789`). */
 export function normaliseVatId(vatId: string): string {
-  return vatId.toUpperCase().replace(/[\s.\-]/g, '');
+  return vatId.toUpperCase().replace(/[\s.-]/g, '');
 }
 
 /**
