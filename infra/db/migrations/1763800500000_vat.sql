@@ -17,12 +17,12 @@ CREATE INDEX invoice_billing_snapshots_account_idx ON invoice_billing_snapshots 
 
 -- What an issued invoice legally shows of its customer (name, company, address, country, VAT
 -- id; never an email), its VAT treatment, and for a corrected invoice (PAY-9) the invoice it
--- replaces and the payment that paid both.
+-- replaces and the payment (payments.payment_id) that paid both.
 ALTER TABLE invoices
   ADD COLUMN billing_snapshot jsonb,
   ADD COLUMN tax_treatment jsonb,
   ADD COLUMN corrects_invoice_id text REFERENCES invoices (invoice_id),
-  ADD COLUMN payment_id text REFERENCES payments (payment_id);
+  ADD COLUMN payment_id text;
 ALTER TABLE invoices DROP CONSTRAINT invoices_status_check;
 ALTER TABLE invoices ADD CONSTRAINT invoices_status_check CHECK (status IN ('paid', 'credited'));
 
