@@ -45,6 +45,11 @@ export interface AccountGateway {
   ): Promise<CommandResult>;
   stopAccount(accountId: string, requestKey: string): Promise<CommandResult>;
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult>;
+  /**
+   * PAY-9: asks the workflow to correct the latest invoice with the billing details now stored;
+   * refused with BILLING_DETAILS_WINDOW_CLOSED more than 15 days after its issue.
+   */
+  correctBillingDetails(accountId: string, requestKey: string): Promise<CommandResult>;
   /** Changes plan, seats or cycle (PAY-2a, PAY-2b, PAY-3, PAY-4). */
   changePlan(accountId: string, input: ChangePlanInput, requestKey: string): Promise<ChangeResult>;
   /**

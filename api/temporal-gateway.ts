@@ -21,6 +21,7 @@ import {
   usageReportedSignal,
   type AccountReport,
   requestCancellationUpdate,
+  correctBillingDetailsUpdate,
   stopAccountUpdate,
   type AccountView,
   type AccountWorkflowInput,
@@ -83,6 +84,12 @@ export class TemporalAccountGateway implements AccountGateway {
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult> {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(requestCancellationUpdate, { updateId: requestKey }),
+    );
+  }
+
+  correctBillingDetails(accountId: string, requestKey: string): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(correctBillingDetailsUpdate, { updateId: requestKey }),
     );
   }
 

@@ -86,6 +86,7 @@ export interface FakeGateway extends AccountGateway {
   >;
   stopAccount: jest.Mock<Promise<CommandResult>, [string, string]>;
   requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
+  correctBillingDetails: jest.Mock<Promise<CommandResult>, [string, string]>;
   changePlan: jest.Mock<Promise<ChangeResult>, [string, ChangePlanInput, string]>;
   previewChange: jest.Mock<Promise<ChangeQuote>, [string, ChangePlanInput]>;
   announcePriceChange: jest.Mock<Promise<boolean>, [string, PriceChangeInput]>;
@@ -145,6 +146,9 @@ export function fakeGateway(): FakeGateway {
         }),
         charged: [],
       }),
+    ),
+    correctBillingDetails: jest.fn<Promise<CommandResult>, [string, string]>((accountId) =>
+      Promise.resolve({ account: accountView(accountId), charged: [] }),
     ),
     changePlan: jest.fn<Promise<ChangeResult>, [string, ChangePlanInput, string]>(
       (accountId, input) =>
