@@ -345,8 +345,8 @@ const scenarios: Record<string, Scenario> = {
       await say('owner adds the VAT id DE123456789 and asks to correct the invoice');
       taxDetailsOnFile.set(account.accountId, { country: 'DE', vatId: 'DE123456789' });
       await account.handle.executeUpdate(correctBillingDetailsUpdate);
-      await sleepUntilSettled(env, '30 days');
-      await say('owner asks for another correction, 30 days after the invoice');
+      await sleepUntilSettled(env, '12 days');
+      await say('owner asks for another correction, 17 days after the invoice');
       try {
         await account.handle.executeUpdate(correctBillingDetailsUpdate);
       } catch (error) {
@@ -354,6 +354,7 @@ const scenarios: Record<string, Scenario> = {
           `refused: ${error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error)}`,
         );
       }
+      await sleepUntilSettled(env, '14 days');
     },
   },
   'failed-renewal': {
