@@ -3,6 +3,7 @@
  * snapshots (first wins), what an invoice keeps of its customer, credit notes with their own
  * gap-free numbering, and corrected invoices paid by the same payment.
  */
+import nodemailer from 'nodemailer';
 import type pg from 'pg';
 import type { BillingActivities } from '../../activities/contract';
 import { invoiceSnapshotFields } from '../../activities/invoicing';
@@ -233,6 +234,36 @@ describe('issueCorrection', () => {
       [accountId],
     );
     expect(payments.rowCount).toBe(1);
+  });
+
+  test('PAY-9: the owner is emailed the corrected invoice, naming the invoice it replaces', async () => {
+    const year = await freshYear(2936);
+    const { accountId } = await createAccount(pool, { fullName: 'Greta Muster' });
+    await setDetails(accountId, { country: 'DE' });
+    const first = await issue(accountId, 1, Date.UTC(year, 0, 10));
+    await activities.issueCorrection({
+      accountId,
+      cancelledInvoiceId: first.invoiceId,
+      creditNoteId: `${accountId}-CN0001`,
+      correctedInvoiceId: `${accountId}-0002`,
+      idempotencyKey: `${accountId}-CN0001:correction`,
+      issuedAt: Date.UTC(year, 0, 20),
+    });
+    const mailer = nodemailer.createTransport({ jsonTransport: true });
+    const sent = jest.spyOn(mailer, 'sendMail');
+    await activitiesFor({ pool, mailer }).sendEmail({
+      accountId,
+      template: 'invoice_corrected',
+      invoiceId: `${accountId}-0002`,
+      idempotencyKey: `${accountId}:email:${accountId}-0002:corrected`,
+    });
+    expect(sent).toHaveBeenCalledTimes(1);
+    const message = sent.mock.calls[0][0];
+    expect(message.subject).toBe(`Corrected invoice ${year}-000002`);
+    const text = typeof message.text === 'string' ? message.text : '';
+    expect(text).toContain(`a credit note cancels invoice ${year}-000001`);
+    expect(text).toContain('VAT 19% (DE): 7.22 EUR');
+    expect(text).toContain('Total paid: 45.22 EUR');
   });
 
   test('PAY-9: credit notes of one year are numbered 1..n without gaps under concurrency', async () => {
