@@ -16,6 +16,8 @@ import { activityLogger } from './log';
 import { createWebhookActivities, type ProductWebhook } from './webhooks';
 import { createMailActivities } from './mail';
 import { createPaymentActivities } from './payments';
+import type { PriceChangeActivities } from './price-change-contract';
+import { createPriceChangeActivities } from './price-changes';
 import { createStore } from './store';
 
 export interface ActivityDeps {
@@ -35,7 +37,9 @@ export interface ActivityDeps {
   readonly sellerCountry?: string;
 }
 
-export function createActivities(deps: ActivityDeps): BillingActivities & CouponActivities {
+export function createActivities(
+  deps: ActivityDeps,
+): BillingActivities & CouponActivities & PriceChangeActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -50,6 +54,7 @@ export function createActivities(deps: ActivityDeps): BillingActivities & Coupon
       logger,
       sellerCountry: deps.sellerCountry ?? 'LT',
     }),
+    ...createPriceChangeActivities({ pool: deps.pool }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

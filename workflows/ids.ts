@@ -13,3 +13,8 @@ export function accountIdFromWorkflowId(workflowId: string): string | null {
 export function couponWorkflowId(codeHash: string): string {
   return `coupon:${codeHash}`;
 }
+
+/** One fan-out workflow per announced price change (PAY-5), keyed by the change id. */
+export function priceChangeWorkflowId(changeId: string): string {
+  return `price-change:${changeId}`;
+}

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { BillingActivities } from '../../activities/contract';
+import type { PriceChangeActivities } from '../../activities/price-change-contract';
 import { classify } from '../../api/errors';
 import { TemporalAccountGateway } from '../../api/temporal-gateway';
 import { buildTimeline } from '../../api/timeline';
@@ -45,10 +46,23 @@ const activities: BillingActivities = {
     Promise.resolve({ treatment: 'no_details', country: null, rateBasisPoints: 0 }),
   issueCorrection: () =>
     Promise.resolve({ creditNoteNumber: 'CN-2026-000001', invoiceNumber: '2026-000002' }),
-  sendEmail: ({ idempotencyKey }) => Promise.resolve({ messageId: `<${idempotencyKey}@test>` }),
+  sendEmail: ({ accountId, template, idempotencyKey }) => {
+    if (template === 'price_change_notice') priceNotices.push(accountId);
+    return Promise.resolve({ messageId: `<${idempotencyKey}@test>` });
+  },
   eraseAccount: ({ erasedAt }) => Promise.resolve({ erasedAt, erased: {} }),
   notifyAccountDeleted: () => Promise.resolve({ delivered: true }),
   publishAccount: () => Promise.resolve(),
+};
+
+/** What the read model lists for a price change, and whose owners were sent its notice. */
+const listedOnPlan: string[] = [];
+const priceNotices: string[] = [];
+const priceChangeActivities: PriceChangeActivities = {
+  listAccountsOnPlan: ({ after, limit }) => {
+    const sorted = [...listedOnPlan].sort();
+    return Promise.resolve(sorted.filter((id) => after === null || id > after).slice(0, limit));
+  },
 };
 
 const taskQueue = `api-gateway-${randomUUID()}`;
@@ -66,7 +80,7 @@ beforeAll(async () => {
     connection: native,
     taskQueue,
     workflowsPath: require.resolve('../../workflows/index'),
-    activities,
+    activities: { ...activities, ...priceChangeActivities },
   });
   running = worker.run();
   gateway = new TemporalAccountGateway(new Client({ connection }), {
@@ -145,14 +159,28 @@ describe('TemporalAccountGateway on a real Temporal server', () => {
       code: 'CONFIRMATION_REQUIRED',
       clause: 'PAY-4',
     });
-    expect(
-      await gateway.announcePriceChange(newAccountId(), {
-        changeId: 'c',
-        planId: 'team',
-        currency: 'USD',
-        seatPrice: { monthly: 1, annual: 1 },
-      }),
-    ).toBe(false);
+  });
+
+  it('PAY-5: an announcement runs one fan-out per change id; repeating it reports the same outcome', async () => {
+    const told = [newAccountId(), newAccountId()];
+    for (const accountId of told) {
+      await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    }
+    // The read model also lists an account whose workflow never ran: it is skipped.
+    listedOnPlan.push(...told, newAccountId());
+    const change = {
+      changeId: randomUUID(),
+      planId: 'team',
+      currency: 'USD' as const,
+      seatPrice: { monthly: 2500, annual: 24000 },
+    };
+
+    const outcome = await gateway.announcePriceChange(change, 30_000);
+    const again = await gateway.announcePriceChange(change, 30_000);
+
+    expect(outcome).toEqual({ changeId: change.changeId, notified: 2, skipped: 1 });
+    expect(again).toEqual(outcome);
+    expect(priceNotices.sort()).toEqual([...told].sort());
   });
 
   it('a refusal arrives as a problem with the workflow’s code', async () => {

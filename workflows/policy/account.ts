@@ -28,6 +28,7 @@ import {
 import {
   COUPON_PAYMENT_METHOD_TYPES,
   couponDeadline,
+  couponMonthlyPrice,
   decideCoupon,
   isCouponCharge,
   onCouponChargeFailed,
@@ -1028,7 +1029,9 @@ export function viewAccount(state: AccountState): AccountView {
     planName: state.plan.name,
     seats: state.seats,
     cycle: state.cycle,
-    periodPrice: periodPrice(state.plan, state.seats, state.cycle),
+    periodPrice: state.coupon
+      ? couponMonthlyPrice(state.coupon.terms, state.seats)
+      : periodPrice(state.plan, state.seats, state.cycle),
     trialEndsAt: state.status === 'trialing' ? iso(state.trialEndsAt) : null,
     currentPeriod: period ? { start: iso(period.start)!, end: iso(period.end)! } : null,
     nextDeadline: deadline

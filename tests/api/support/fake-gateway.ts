@@ -18,6 +18,7 @@ import type {
   PriceChangeInput,
   RefusalType,
 } from '../../../workflows/messages';
+import type { PriceChangeOutcome } from '../../../workflows/price-change-messages';
 
 export function accountView(accountId: string, overrides: Partial<AccountView> = {}): AccountView {
   return {
@@ -89,7 +90,7 @@ export interface FakeGateway extends AccountGateway {
   correctBillingDetails: jest.Mock<Promise<CommandResult>, [string, string]>;
   changePlan: jest.Mock<Promise<ChangeResult>, [string, ChangePlanInput, string]>;
   previewChange: jest.Mock<Promise<ChangeQuote>, [string, ChangePlanInput]>;
-  announcePriceChange: jest.Mock<Promise<boolean>, [string, PriceChangeInput]>;
+  announcePriceChange: jest.Mock<Promise<PriceChangeOutcome | null>, [PriceChangeInput, number]>;
   report: jest.Mock<Promise<void>, [string, AccountReport]>;
   paymentEvent: jest.Mock<Promise<boolean>, [string, PaymentEvent]>;
   reportActivity: jest.Mock<Promise<void>, [string]>;
@@ -168,8 +169,8 @@ export function fakeGateway(): FakeGateway {
     ),
     report: jest.fn<Promise<void>, [string, AccountReport]>(() => Promise.resolve()),
     paymentEvent: jest.fn<Promise<boolean>, [string, PaymentEvent]>(() => Promise.resolve(true)),
-    announcePriceChange: jest.fn<Promise<boolean>, [string, PriceChangeInput]>(() =>
-      Promise.resolve(true),
+    announcePriceChange: jest.fn<Promise<PriceChangeOutcome | null>, [PriceChangeInput, number]>(
+      (input) => Promise.resolve({ changeId: input.changeId, notified: 2, skipped: 0 }),
     ),
     reportActivity: jest.fn<Promise<void>, [string]>(() => Promise.resolve()),
     state: jest.fn<Promise<AccountView>, [string]>((accountId) =>
