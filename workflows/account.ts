@@ -393,6 +393,7 @@ export async function accountWorkflow(
             idempotencyKey: effect.idempotencyKey,
           }));
         } catch (error) {
+          taxedInvoices.delete(invoice.invoiceId);
           const decline = businessFailure(error, 'CARD_DECLINED');
           log.info('Charge declined', { invoiceId: effect.invoice.invoiceId });
           return {
