@@ -6,6 +6,7 @@ import type { Transporter } from 'nodemailer';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
+import { createAuditActivities, type AuditActivities } from './audit';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
 import { createErasureActivities } from './erasure';
@@ -39,7 +40,7 @@ export interface ActivityDeps {
 
 export function createActivities(
   deps: ActivityDeps,
-): BillingActivities & CouponActivities & PriceChangeActivities {
+): BillingActivities & CouponActivities & PriceChangeActivities & AuditActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -55,6 +56,7 @@ export function createActivities(
       sellerCountry: deps.sellerCountry ?? 'LT',
     }),
     ...createPriceChangeActivities({ pool: deps.pool }),
+    ...createAuditActivities({ pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

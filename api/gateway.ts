@@ -18,6 +18,7 @@ import type {
   PaymentMethodUpdateInput,
   PriceChangeInput,
 } from '../workflows/messages';
+import type { OpsActionInput, ReactivationInput } from '../workflows/ops-messages';
 import type { PriceChangeOutcome } from '../workflows/price-change-messages';
 import type { RawHistoryEvent } from './timeline';
 
@@ -51,6 +52,24 @@ export interface AccountGateway {
    * refused with BILLING_DETAILS_WINDOW_CLOSED more than 15 days after its issue.
    */
   correctBillingDetails(accountId: string, requestKey: string): Promise<CommandResult>;
+  /** TERM-1: suspends, with notice unless urgent. */
+  suspendAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult>;
+  /** TERM-1: lifts an ops suspension, or withdraws an announced one. */
+  reactivateAccount(
+    accountId: string,
+    input: ReactivationInput,
+    requestKey: string,
+  ): Promise<CommandResult>;
+  /** TERM-1: terminates, irreversibly, with notice unless urgent. */
+  terminateAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult>;
   /** Changes plan, seats or cycle (PAY-2a, PAY-2b, PAY-3, PAY-4). */
   changePlan(accountId: string, input: ChangePlanInput, requestKey: string): Promise<ChangeResult>;
   /**

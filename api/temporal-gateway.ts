@@ -32,6 +32,13 @@ import {
   type PaymentMethodUpdateInput,
   type PriceChangeInput,
 } from '../workflows/messages';
+import {
+  reactivateAccountUpdate,
+  suspendAccountUpdate,
+  terminateAccountUpdate,
+  type OpsActionInput,
+  type ReactivationInput,
+} from '../workflows/ops-messages';
 import type {
   PriceChangeOutcome,
   PriceChangeWorkflowInput,
@@ -98,6 +105,36 @@ export class TemporalAccountGateway implements AccountGateway {
   correctBillingDetails(accountId: string, requestKey: string): Promise<CommandResult> {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(correctBillingDetailsUpdate, { updateId: requestKey }),
+    );
+  }
+
+  suspendAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(suspendAccountUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  reactivateAccount(
+    accountId: string,
+    input: ReactivationInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(reactivateAccountUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  terminateAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(terminateAccountUpdate, { args: [input], updateId: requestKey }),
     );
   }
 

@@ -1,5 +1,6 @@
 /** Activities for workflow tests: typed from the contract, recording what the workflow asked. */
 import { ApplicationFailure } from '@temporalio/common';
+import type { AuditActivities } from '../../activities/audit';
 import type { BillingActivities } from '../../activities/contract';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import type { TaxTreatment } from '../../workflows/policy/vat';
@@ -41,8 +42,9 @@ export const NO_DETAILS: TaxTreatment = {
   country: null,
   rateBasisPoints: 0,
 };
+type AuditInput = Parameters<AuditActivities['recordAuditEvent']>[0];
 
-export interface FakeActivities extends BillingActivities {
+export interface FakeActivities extends BillingActivities, AuditActivities {
   readonly charges: ChargeInput[];
   readonly emails: EmailInput[];
   readonly recorded: string[];
@@ -51,6 +53,7 @@ export interface FakeActivities extends BillingActivities {
   /** The treatment the next snapshots return (PAY-10); the first snapshot per invoice wins. */
   treatment: TaxTreatment;
   readonly snapshots: Map<string, TaxTreatment>;
+  readonly audits: AuditInput[];
 }
 
 export function fakeActivities(): FakeActivities {
@@ -60,6 +63,7 @@ export function fakeActivities(): FakeActivities {
   const erasures: EraseInput[] = [];
   const corrections: CorrectionInput[] = [];
   const snapshots = new Map<string, TaxTreatment>();
+  const audits: AuditInput[] = [];
   const fake: FakeActivities = {
     charges,
     emails,
@@ -79,6 +83,7 @@ export function fakeActivities(): FakeActivities {
       const n = String(corrections.length).padStart(6, '0');
       return Promise.resolve({ creditNoteNumber: `CN-2026-${n}`, invoiceNumber: `2026-9${n}` });
     },
+    audits,
     loadPlan: ({ planId, currency }) => {
       const plan = catalog[planId];
       if (!plan) {
@@ -121,6 +126,10 @@ export function fakeActivities(): FakeActivities {
       return Promise.resolve({ erasedAt: input.erasedAt, erased: {} });
     },
     notifyAccountDeleted: () => Promise.resolve({ delivered: true }),
+    recordAuditEvent: (input) => {
+      audits.push(input);
+      return Promise.resolve({ recorded: true });
+    },
     publishAccount: () => Promise.resolve(),
   };
   return fake;

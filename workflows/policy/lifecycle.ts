@@ -16,7 +16,8 @@ export const INACTIVITY_DELETION_DAYS = 56;
  */
 export const ERASURE_GRACE_DAYS = 30;
 
-export type ErasureReason = 'cancelled' | 'inactivity';
+/** `terminated`: the vendor ended the account (TERM-1); erased on the CAN-3 schedule. */
+export type ErasureReason = 'cancelled' | 'inactivity' | 'terminated';
 
 /** What the inactivity clock needs from the account's state. */
 export interface ActivityClock {
