@@ -25,6 +25,7 @@ import {
   reportActivitySignal,
 } from '../workflows/messages';
 import { DAY_MS } from '../workflows/policy/periods';
+import { ephemeralPayloadKeys, PayloadEncryptionPlugin } from './payload-codec';
 import { resolveTestServer, toolContext } from './tools';
 
 /** Temporal's default limits for one run's history (the server refuses to grow it past these). */
@@ -84,11 +85,13 @@ async function main(): Promise<void> {
   const testServer = await resolveTestServer(
     toolContext((line) => console.error(`[tools] ${line}`)),
   );
-  const env = await TestWorkflowEnvironment.createTimeSkipping(
-    testServer.kind === 'path'
+  // Payloads encrypted as on the platform (GDPR-1), so the bytes measured are the bytes stored.
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    ...(testServer.kind === 'path'
       ? { server: { executable: { type: 'existing-path', path: testServer.path } } }
-      : {},
-  );
+      : {}),
+    plugins: [new PayloadEncryptionPlugin(ephemeralPayloadKeys('bench'))],
+  });
   try {
     const taskQueue = 'bench-activity-history';
     const accountId = 'acc_bench_activity_history';

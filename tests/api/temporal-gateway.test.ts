@@ -13,6 +13,8 @@ import { TemporalAccountGateway } from '../../api/temporal-gateway';
 import { buildTimeline } from '../../api/timeline';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { temporalAddress } from '../support/env';
+import { temporalPlugins } from '../support/temporal';
+import { eventually } from '../workflows/eventually';
 
 const plan: PlanTerms = {
   planId: 'team',
@@ -74,8 +76,8 @@ let gateway: TemporalAccountGateway;
 
 beforeAll(async () => {
   const address = temporalAddress();
-  connection = await Connection.connect({ address });
-  native = await NativeConnection.connect({ address });
+  connection = await Connection.connect({ address, plugins: temporalPlugins() });
+  native = await NativeConnection.connect({ address, plugins: temporalPlugins() });
   worker = await Worker.create({
     connection: native,
     taskQueue,
@@ -180,7 +182,12 @@ describe('TemporalAccountGateway on a real Temporal server', () => {
 
     expect(outcome).toEqual({ changeId: change.changeId, notified: 2, skipped: 1 });
     expect(again).toEqual(outcome);
-    expect(priceNotices.sort()).toEqual([...told].sort());
+    // The fan-out ends once the signals are delivered; each account sends its notice after.
+    const noticed = await eventually(
+      () => Promise.resolve([...priceNotices].sort()),
+      (ids) => ids.length >= told.length,
+    );
+    expect(noticed).toEqual([...told].sort());
   });
 
   it('a refusal arrives as a problem with the workflow’s code', async () => {

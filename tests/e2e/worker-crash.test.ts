@@ -25,11 +25,13 @@ import {
   attachPaymentMethodUpdate,
   reportActivitySignal,
 } from '../../workflows/messages';
+import { formatPayloadKeys } from '../../infra/payload-codec';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp-sink';
 import { startStripeSandbox, type StripeSandbox } from '../../infra/stripe-sandbox';
 import { forwardTo, startStripeDouble, type StripeDouble } from '../activities/stripe-double';
 import { createAccount, createTestPool } from '../support/db';
 import { databaseUrl, stripeApiBase } from '../support/env';
+import { testPayloadKeys } from '../support/temporal';
 import { startTimeSkipping } from '../workflows/environment';
 
 const root = path.join(__dirname, '..', '..');
@@ -78,6 +80,8 @@ async function startWorker(): Promise<ChildProcess> {
         STRIPE_API_KEY: 'sk_test_123',
         SMTP_URL: sink.url,
         LOG_LEVEL: 'info',
+        // The keys env.client encrypts with: the worker process must read what it writes.
+        PAYLOAD_KEYS: formatPayloadKeys(testPayloadKeys()),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
