@@ -12,7 +12,6 @@ import {
   condition,
   continueAsNew,
   log,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -385,15 +384,12 @@ export async function accountWorkflow(
         // PAY-10: the billing details in force are snapshotted for this invoice (the first
         // snapshot wins, so a retried charge is taxed the same) and only the tax treatment,
         // no personal data, comes back; the charge is the total including tax.
-        let invoice = effect.invoice;
-        if (patched('vat-on-invoices')) {
-          const treatment = await store.snapshotBillingDetails({
-            accountId: state.accountId,
-            invoiceId: invoice.invoiceId,
-          });
-          invoice = applyTax(invoice, treatment);
-          taxedInvoices.set(invoice.invoiceId, invoice);
-        }
+        const treatment = await store.snapshotBillingDetails({
+          accountId: state.accountId,
+          invoiceId: effect.invoice.invoiceId,
+        });
+        const invoice = applyTax(effect.invoice, treatment);
+        taxedInvoices.set(invoice.invoiceId, invoice);
         let paymentId: string;
         try {
           ({ paymentId } = await payments.chargeInvoice({
