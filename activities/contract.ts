@@ -12,6 +12,7 @@ import type { ErasureReason } from '../workflows/policy/lifecycle';
 import type { PlanTerms } from '../workflows/policy/catalog';
 import type { InvoiceDraft } from '../workflows/policy/invoice';
 import type { Currency, Money } from '../workflows/policy/money';
+import type { TaxTreatment } from '../workflows/policy/vat';
 
 export type ActivityFailureType =
   | 'UNKNOWN_PLAN'
@@ -63,6 +64,29 @@ export interface BillingActivities {
     idempotencyKey: string;
     paidAt: number;
   }): Promise<{ number: string }>;
+
+  /**
+   * PAY-10: copies the account's billing details as they are now (name, company, address,
+   * country, VAT id; never the email) into the snapshot of this invoice, and returns only the
+   * tax treatment they lead to. The first snapshot of an invoice wins: a retry or a later
+   * attempt of the same invoice returns the stored treatment, whatever changed since.
+   */
+  snapshotBillingDetails(input: { accountId: string; invoiceId: string }): Promise<TaxTreatment>;
+
+  /**
+   * PAY-9: in one transaction, a credit note cancelling `cancelledInvoiceId` (numbered
+   * `CN-YYYY-000001`, gap-free per year) and a corrected invoice `correctedInvoiceId` (numbered
+   * like every invoice) with the same lines, amounts and tax, the billing details on file now
+   * and the cancelled invoice's payment; nothing is charged. Idempotent by the credit note id.
+   */
+  issueCorrection(input: {
+    accountId: string;
+    cancelledInvoiceId: string;
+    creditNoteId: string;
+    correctedInvoiceId: string;
+    idempotencyKey: string;
+    issuedAt: number;
+  }): Promise<{ creditNoteNumber: string; invoiceNumber: string }>;
 
   /** Sends one email to the account owner, at most once per idempotency key. */
   sendEmail(input: {

@@ -16,6 +16,8 @@ export interface EmailData {
   readonly effectiveAt?: number;
   /** Required by `price_change_notice`: the new period price. */
   readonly amount?: Money;
+  /** Required by `invoice_corrected`: the number of the invoice it replaces (PAY-9). */
+  readonly cancelledNumber?: string;
 }
 
 export interface RenderedEmail {
@@ -37,6 +39,13 @@ interface Texts {
     readonly issued: string;
     readonly period: string;
     readonly total: string;
+    /** The tax line: `VAT 21% (LT)`; `VAT 0%` under reverse charge (PAY-10). */
+    readonly vat: (percent: string, country: string) => string;
+  };
+  /** PAY-9: the corrected invoice, sent after a credit note cancelled the previous one. */
+  readonly invoice_corrected: {
+    readonly subject: (number: string) => string;
+    readonly intro: (cancelled: string) => string;
   };
   readonly trial_expired: { readonly subject: string; readonly body: string };
   readonly payment_failed: { readonly subject: string; readonly body: string };
@@ -87,6 +96,12 @@ const texts: Record<Language, Texts> = {
       issued: 'Issued',
       period: 'Period',
       total: 'Total paid',
+      vat: (percent, country) => `VAT ${percent}% (${country})`,
+    },
+    invoice_corrected: {
+      subject: (number) => `Corrected invoice ${number}`,
+      intro: (cancelled) =>
+        `As you asked, we corrected the billing details: a credit note cancels invoice ${cancelled} and this invoice replaces it. Nothing more was charged.`,
     },
     trial_expired: {
       subject: 'Your trial has ended',
@@ -166,6 +181,12 @@ const texts: Record<Language, Texts> = {
       issued: 'Išrašyta',
       period: 'Laikotarpis',
       total: 'Iš viso sumokėta',
+      vat: (percent, country) => `PVM ${percent}% (${country})`,
+    },
+    invoice_corrected: {
+      subject: (number) => `Pataisyta sąskaita faktūra ${number}`,
+      intro: (cancelled) =>
+        `Kaip prašėte, pataisėme rekvizitus: kreditinė sąskaita anuliuoja sąskaitą faktūrą ${cancelled}, o ši sąskaita faktūra ją pakeičia. Daugiau nieko nenuskaičiuota.`,
     },
     trial_expired: {
       subject: 'Jūsų bandomasis laikotarpis baigėsi',
@@ -244,6 +265,12 @@ const texts: Record<Language, Texts> = {
       issued: 'Emisă la',
       period: 'Perioada',
       total: 'Total plătit',
+      vat: (percent, country) => `TVA ${percent}% (${country})`,
+    },
+    invoice_corrected: {
+      subject: (number) => `Factură corectată ${number}`,
+      intro: (cancelled) =>
+        `La cererea dumneavoastră am corectat datele de facturare: o notă de credit anulează factura ${cancelled}, iar această factură o înlocuiește. Nu s-a mai încasat nimic.`,
     },
     trial_expired: {
       subject: 'Perioada de probă s-a încheiat',
@@ -325,23 +352,36 @@ export function renderEmail(
     text: [t.greeting(data.fullName), ...paragraphs, t.signature].join('\n\n') + '\n',
   });
   switch (template) {
-    case 'receipt': {
+    case 'receipt':
+    case 'invoice_corrected': {
       const invoice = data.invoice;
       if (!invoice) throw new EmailDataMissingError('A receipt needs its invoice.');
+      if (template === 'invoice_corrected' && data.cancelledNumber === undefined) {
+        throw new EmailDataMissingError('A corrected invoice needs the number it replaces.');
+      }
       const amount = (value: number) => formatMoney({ amount: value, currency: invoice.currency });
       const lines = invoice.lines.map(
         (line) =>
           `- ${line.description}, ${formatDate(line.periodStart)} – ${formatDate(line.periodEnd)}: ${amount(line.amount)}`,
       );
+      const treatment = invoice.taxTreatment;
+      const taxLines =
+        treatment && treatment.treatment !== 'no_details' && treatment.treatment !== 'outside_eu'
+          ? [
+              `${t.receipt.vat(String(treatment.rateBasisPoints / 100), treatment.country ?? '')}: ${amount(invoice.tax)}`,
+              ...(treatment.note ? [treatment.note] : []),
+            ]
+          : [];
+      const corrected = template === 'invoice_corrected';
       return letter(
-        t.receipt.subject(invoice.number),
-        t.receipt.intro,
+        corrected ? t.invoice_corrected.subject(invoice.number) : t.receipt.subject(invoice.number),
+        corrected ? t.invoice_corrected.intro(data.cancelledNumber!) : t.receipt.intro,
         [
           `${t.receipt.number}: ${invoice.number}`,
           `${t.receipt.issued}: ${formatDate(invoice.issuedAt)}`,
           `${t.receipt.period}: ${formatDate(invoice.periodStart)} – ${formatDate(invoice.periodEnd)}`,
         ].join('\n'),
-        lines.join('\n'),
+        [...lines, ...taxLines].join('\n'),
         `${t.receipt.total}: ${amount(invoice.total)}`,
       );
     }

@@ -1,7 +1,8 @@
 /**
  * CAN-3 / INACT-2: the irreversible erasure of what this platform holds on an account, and
- * its audit record. Issued invoices and their payments are the legal billing record and stay
- * (GDPR-4); they carry no contact data.
+ * its audit record. Issued invoices, credit notes and payments are the legal billing record and
+ * stay (GDPR-4); of the customer an invoice keeps only what tax law requires it to show (its
+ * billing snapshot: name, company, address, country, registration codes, VAT id; no email).
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import { activityLogger } from './log';
 export const erasedTables = [
   'account_contacts',
   'billing_details',
+  'invoice_billing_snapshots',
   'account_slugs',
   'processor_customers',
   'api_owner_keys',

@@ -10,6 +10,7 @@ import { createAuditActivities, type AuditActivities } from './audit';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
 import { createErasureActivities } from './erasure';
+import { createInvoicingActivities } from './invoicing';
 import type { CouponActivities } from './coupon-contract';
 import type { CreditActivities } from './credit-contract';
 import { createCouponActivities } from './coupons';
@@ -35,6 +36,8 @@ export interface ActivityDeps {
   readonly logger: Logger;
   /** Where `account.deleted` goes (CAN-3); null or absent: not sent, logged. */
   readonly productWebhook?: ProductWebhook | null;
+  /** The seller's EU member state, VAT is charged from (PAY-10); LT if absent. */
+  readonly sellerCountry?: string;
 }
 
 export function createActivities(
@@ -54,6 +57,11 @@ export function createActivities(
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
     ...createRefundActivities({ stripe: deps.stripe, pool: deps.pool, logger }),
+    ...createInvoicingActivities({
+      pool: deps.pool,
+      logger,
+      sellerCountry: deps.sellerCountry ?? 'LT',
+    }),
     ...createPriceChangeActivities({ pool: deps.pool }),
     ...createAuditActivities({ pool: deps.pool, logger }),
 

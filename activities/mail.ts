@@ -65,7 +65,8 @@ export function createMailActivities(deps: MailDeps): MailActivities {
         });
       }
       let invoice: StoredInvoice | null = null;
-      if (template === 'receipt' && invoiceId !== undefined) {
+      let cancelledNumber: string | undefined;
+      if ((template === 'receipt' || template === 'invoice_corrected') && invoiceId !== undefined) {
         invoice = await store.invoice(invoiceId);
         // The workflow records the invoice before asking for its receipt; retry until it is there.
         if (!invoice) throw new Error(`Invoice ${invoiceId} is not recorded yet`);
@@ -78,6 +79,10 @@ export function createMailActivities(deps: MailDeps): MailActivities {
         }
       }
 
+      if (invoice?.correctsInvoiceId) {
+        cancelledNumber = (await store.invoice(invoice.correctsInvoiceId))?.number;
+      }
+
       let rendered: RenderedEmail;
       try {
         rendered = renderEmail(template, contact.language, {
@@ -85,6 +90,7 @@ export function createMailActivities(deps: MailDeps): MailActivities {
           ...(invoice ? { invoice } : {}),
           ...(effectiveAt !== undefined ? { effectiveAt } : {}),
           ...(amount !== undefined ? { amount } : {}),
+          ...(cancelledNumber !== undefined ? { cancelledNumber } : {}),
         });
       } catch (error) {
         if (!(error instanceof EmailDataMissingError)) throw error;

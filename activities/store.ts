@@ -5,7 +5,12 @@
  */
 import type pg from 'pg';
 import type { AccountView } from '../workflows/policy/account';
-import type { ClauseId, InvoiceDraft, InvoiceLine } from '../workflows/policy/invoice';
+import type {
+  ClauseId,
+  InvoiceDraft,
+  InvoiceLine,
+  InvoiceTaxTreatment,
+} from '../workflows/policy/invoice';
 import { currencies, type Currency } from '../workflows/policy/money';
 
 export type Language = 'en' | 'lt' | 'ro';
@@ -31,6 +36,10 @@ export interface StoredInvoice {
   readonly tax: number;
   readonly total: number;
   readonly issuedAt: number;
+  /** The VAT treatment (PAY-10), with its legal note; null on invoices issued before VAT. */
+  readonly taxTreatment: InvoiceTaxTreatment | null;
+  /** PAY-9: the invoice this one corrects, or null. */
+  readonly correctsInvoiceId: string | null;
 }
 
 export interface OutboxEntry {
@@ -100,10 +109,14 @@ export function createStore(pool: pg.Pool): Store {
         );
         const number = formatInvoiceNumber(year, counter.rows[0].last_value);
         const issuedAt = new Date(paidAt);
+        // PAY-10: the invoice carries the billing details snapshotted when it was charged.
         await client.query(
           `INSERT INTO invoices (invoice_id, account_id, number, currency, period_start, period_end,
-                                 lines, subtotal, tax, total, status, issued_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'paid', $11)`,
+                                 lines, subtotal, tax, total, status, issued_at, tax_treatment,
+                                 billing_snapshot)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'paid', $11, $12,
+                   (SELECT snapshot FROM invoice_billing_snapshots
+                     WHERE invoice_id = $1 AND account_id = $2))`,
           [
             invoice.invoiceId,
             invoice.accountId,
@@ -116,6 +129,7 @@ export function createStore(pool: pg.Pool): Store {
             invoice.tax,
             invoice.total,
             issuedAt,
+            invoice.taxTreatment ? JSON.stringify(invoice.taxTreatment) : null,
           ],
         );
         await client.query(
@@ -132,6 +146,10 @@ export function createStore(pool: pg.Pool): Store {
             issuedAt,
           ],
         );
+        await client.query('UPDATE invoices SET payment_id = $2 WHERE invoice_id = $1', [
+          invoice.invoiceId,
+          `payment:${invoice.invoiceId}`,
+        ]);
         return { number, created: true };
       });
     },
@@ -212,7 +230,7 @@ export function createStore(pool: pg.Pool): Store {
     async invoice(invoiceId) {
       const result = await pool.query<InvoiceRow>(
         `SELECT invoice_id, account_id, number, currency, period_start, period_end, lines,
-                subtotal, tax, total, issued_at
+                subtotal, tax, total, issued_at, tax_treatment, corrects_invoice_id
            FROM invoices WHERE invoice_id = $1`,
         [invoiceId],
       );
@@ -242,6 +260,9 @@ interface InvoiceRow {
   tax: string;
   total: string;
   issued_at: Date;
+  /** Written from a policy InvoiceTaxTreatment by recordPaidInvoice or issueCorrection. */
+  tax_treatment: InvoiceTaxTreatment | null;
+  corrects_invoice_id: string | null;
 }
 
 function toStoredInvoice(row: InvoiceRow): StoredInvoice {
@@ -257,6 +278,8 @@ function toStoredInvoice(row: InvoiceRow): StoredInvoice {
     tax: asAmount(row.tax),
     total: asAmount(row.total),
     issuedAt: row.issued_at.getTime(),
+    taxTreatment: row.tax_treatment,
+    correctsInvoiceId: row.corrects_invoice_id,
   };
 }
 

@@ -30,6 +30,7 @@ import { ApiError, classify, problem, type FieldRule, type Problem } from './err
 import type { AccountGateway } from './gateway';
 import { bearerKey, keyDigest, KeyRing, principalFor, type Principal } from './keys';
 import type { CouponDeps } from './routes/coupons';
+import { billingRoutes } from './routes/billing';
 import { couponRoutes } from './routes/coupons';
 import { healthRoutes } from './routes/health';
 import { opsRoutes } from './routes/ops';
@@ -324,6 +325,7 @@ export function buildApp(deps: AppDeps) {
     await api.register(opsRoutes(context));
     await api.register(opsActionRoutes(context));
     await api.register(couponRoutes(context));
+    await api.register(billingRoutes(context));
     await api.register(webhookRoutes(context));
   });
 

@@ -71,6 +71,20 @@ export const routes = {
     roles: ['owner'],
     ownAccountOnly: true,
   },
+  // PAY-10: billing details and VAT id of any account, for the next invoices.
+  'owner.setBillingDetails': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/billing-profile',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
+  // PAY-9: a correction of the latest invoice's billing details.
+  'owner.correctBillingDetails': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/billing-profile/correction',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
   'coupon.redeem': { method: 'POST', url: '/v1/coupon-redemptions', roles: ['signup'] },
   'support.requestCancellation': {
     method: 'POST',

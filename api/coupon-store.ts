@@ -4,7 +4,7 @@
  * before the code's workflow runs, LTD-1) and billing details (LTD-7).
  */
 import type pg from 'pg';
-import type { BillingDetails } from '../workflows/policy/billing-details';
+import { saveBillingDetails, type BillingDetailsInput } from './billing-details-store';
 import type { Currency } from '../workflows/policy/money';
 import type { Language } from './store';
 
@@ -49,7 +49,7 @@ export interface CouponStore {
   campaignOfCode(codeHash: string): Promise<string | null>;
   /** Stores the request; `conflict` when the id was used with other details. */
   recordRedemptionRequest(request: RedemptionRequest): Promise<'created' | 'same' | 'conflict'>;
-  saveBillingDetails(accountId: string, details: BillingDetails): Promise<boolean>;
+  saveBillingDetails(accountId: string, details: BillingDetailsInput): Promise<boolean>;
 }
 
 /** Rows per INSERT: large enough to be fast, small enough for one round trip each. */
@@ -164,41 +164,7 @@ export class PgCouponStore implements CouponStore {
     return existing.rows[0]?.same ? 'same' : 'conflict';
   }
 
-  async saveBillingDetails(accountId: string, details: BillingDetails): Promise<boolean> {
-    const account = await this.pool.query('SELECT 1 FROM accounts WHERE account_id = $1', [
-      accountId,
-    ]);
-    if (account.rowCount !== 1) return false;
-    const value = (text: string | null | undefined) => {
-      const trimmed = text?.trim() ?? '';
-      return trimmed === '' ? null : trimmed;
-    };
-    await this.pool.query(
-      `INSERT INTO billing_details (account_id, full_name, email, company, street, city, postcode,
-                                    country, state, company_code, trade_register_number, tax_code)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (account_id) DO UPDATE SET
-         full_name = EXCLUDED.full_name, email = EXCLUDED.email, company = EXCLUDED.company,
-         street = EXCLUDED.street, city = EXCLUDED.city, postcode = EXCLUDED.postcode,
-         country = EXCLUDED.country, state = EXCLUDED.state,
-         company_code = EXCLUDED.company_code,
-         trade_register_number = EXCLUDED.trade_register_number, tax_code = EXCLUDED.tax_code,
-         updated_at = now()`,
-      [
-        accountId,
-        value(details.fullName),
-        value(details.email),
-        value(details.company),
-        value(details.street),
-        value(details.city),
-        value(details.postcode),
-        value(details.country)?.toUpperCase() ?? null,
-        value(details.state),
-        value(details.companyCode),
-        value(details.tradeRegisterNumber),
-        value(details.taxCode),
-      ],
-    );
-    return true;
+  saveBillingDetails(accountId: string, details: BillingDetailsInput): Promise<boolean> {
+    return saveBillingDetails(this.pool, accountId, details);
   }
 }

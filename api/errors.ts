@@ -142,6 +142,23 @@ export const errorCodes = {
     title: 'The credit amount or refund ratio is not valid',
     clause: 'PAY-11',
   },
+  INVALID_VAT_ID: {
+    status: 422,
+    title: 'The VAT id does not have the format of a VAT id of the billing country',
+    clause: 'PAY-10',
+  },
+  BILLING_DETAILS_WINDOW_CLOSED: {
+    status: 409,
+    title:
+      'The latest invoice was issued more than 15 days ago and can no longer be corrected; ' +
+      'the new billing details go on the next invoice',
+    clause: 'PAY-9',
+  },
+  NO_INVOICE_TO_CORRECT: {
+    status: 409,
+    title: 'No invoice has been issued yet; the billing details go on the first one',
+    clause: 'PAY-9',
+  },
   ALREADY_SUSPENDED: {
     status: 409,
     title: 'The account is already suspended by the vendor',

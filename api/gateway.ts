@@ -54,6 +54,11 @@ export interface AccountGateway {
     input: PrepaidCreditInput,
     requestKey: string,
   ): Promise<CommandResult>;
+  /**
+   * PAY-9: asks the workflow to correct the latest invoice with the billing details now stored;
+   * refused with BILLING_DETAILS_WINDOW_CLOSED more than 15 days after its issue.
+   */
+  correctBillingDetails(accountId: string, requestKey: string): Promise<CommandResult>;
   /** TERM-1: suspends, with notice unless urgent. */
   suspendAccount(
     accountId: string,

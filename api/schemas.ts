@@ -291,7 +291,36 @@ export const InvoiceSchema = Type.Object({
   subtotal: Type.Integer(),
   tax: Type.Integer(),
   total: Type.Integer(),
-  status: Type.String(),
+  status: Type.String({
+    description: '`paid`, or `credited` once a credit note cancelled it (PAY-9)',
+  }),
+  issuedAt: Instant,
+  taxTreatment: Nullable(
+    Type.Object({
+      treatment: Type.String({
+        description: 'domestic, eu_consumer, reverse_charge, outside_eu or no_details (PAY-10)',
+      }),
+      country: Nullable(Type.String()),
+      rateBasisPoints: Type.Integer(),
+      note: Type.Optional(Type.String({ description: 'The reverse-charge legal note' })),
+    }),
+  ),
+  correctsInvoiceId: Nullable(
+    Type.String({ description: 'The invoice this one corrects (PAY-9)' }),
+  ),
+});
+
+/** PAY-9: a credit note cancelling one invoice in full; its amounts are negative. */
+export const CreditNoteSchema = Type.Object({
+  creditNoteId: Type.String(),
+  number: Type.String({ description: 'CN-YYYY-000001, gap-free per year' }),
+  invoiceId: Type.String({ description: 'The invoice it cancels' }),
+  currency: Type.String(),
+  lines: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+  subtotal: Type.Integer(),
+  tax: Type.Integer(),
+  total: Type.Integer(),
+  reason: Type.String(),
   issuedAt: Instant,
 });
 

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { Currency } from '../workflows/policy/money';
+import { saveBillingDetails, type BillingDetailsInput } from './billing-details-store';
 import type { Cycle } from '../workflows/policy/periods';
 
 export type Language = 'en' | 'lt' | 'ro';
@@ -54,6 +55,24 @@ export interface InvoiceRow {
   readonly total: number;
   readonly status: string;
   readonly issuedAt: string;
+  /** PAY-10: the VAT treatment with its legal note; null before VAT applied. */
+  readonly taxTreatment: Record<string, unknown> | null;
+  /** PAY-9: the invoice a corrected invoice replaces. */
+  readonly correctsInvoiceId: string | null;
+}
+
+/** PAY-9: a credit note cancelling one invoice in full (negative amounts). */
+export interface CreditNoteRow {
+  readonly creditNoteId: string;
+  readonly number: string;
+  readonly invoiceId: string;
+  readonly currency: string;
+  readonly lines: unknown;
+  readonly subtotal: number;
+  readonly tax: number;
+  readonly total: number;
+  readonly reason: string;
+  readonly issuedAt: string;
 }
 
 export interface AccountCursor {
@@ -96,6 +115,10 @@ export interface ApiStore {
     readonly after: AccountCursor | null;
   }): Promise<AccountRow[]>;
   invoices(accountId: string): Promise<InvoiceRow[]>;
+  /** PAY-9: the credit notes that cancelled the account's invoices, oldest first. */
+  creditNotes(accountId: string): Promise<CreditNoteRow[]>;
+  /** LTD-7, PAY-10: replaces the account's billing details; false if there is no account. */
+  saveBillingDetails(accountId: string, details: BillingDetailsInput): Promise<boolean>;
   ping(): Promise<void>;
 }
 
@@ -369,9 +392,11 @@ export class PgStore implements ApiStore {
       total: string;
       status: string;
       issued_at: Date;
+      tax_treatment: Record<string, unknown> | null;
+      corrects_invoice_id: string | null;
     }>(
       `SELECT invoice_id, number, currency, period_start, period_end, lines, subtotal, tax,
-              total, status, issued_at
+              total, status, issued_at, tax_treatment, corrects_invoice_id
          FROM invoices WHERE account_id = $1 ORDER BY issued_at, invoice_id`,
       [accountId],
     );
@@ -387,7 +412,45 @@ export class PgStore implements ApiStore {
       total: Number(row.total),
       status: row.status,
       issuedAt: row.issued_at.toISOString(),
+      taxTreatment: row.tax_treatment,
+      correctsInvoiceId: row.corrects_invoice_id,
     }));
+  }
+
+  async creditNotes(accountId: string): Promise<CreditNoteRow[]> {
+    const found = await this.pool.query<{
+      credit_note_id: string;
+      number: string;
+      invoice_id: string;
+      currency: string;
+      lines: unknown;
+      subtotal: string;
+      tax: string;
+      total: string;
+      reason: string;
+      issued_at: Date;
+    }>(
+      `SELECT credit_note_id, number, invoice_id, currency, lines, subtotal, tax, total, reason,
+              issued_at
+         FROM credit_notes WHERE account_id = $1 ORDER BY issued_at, number`,
+      [accountId],
+    );
+    return found.rows.map((row) => ({
+      creditNoteId: row.credit_note_id,
+      number: row.number,
+      invoiceId: row.invoice_id,
+      currency: row.currency.trim(),
+      lines: row.lines,
+      subtotal: Number(row.subtotal),
+      tax: Number(row.tax),
+      total: Number(row.total),
+      reason: row.reason,
+      issuedAt: row.issued_at.toISOString(),
+    }));
+  }
+
+  saveBillingDetails(accountId: string, details: BillingDetailsInput): Promise<boolean> {
+    return saveBillingDetails(this.pool, accountId, details);
   }
 
   async ping(): Promise<void> {

@@ -20,6 +20,7 @@ import {
   usageReportedSignal,
   type AccountReport,
   requestCancellationUpdate,
+  correctBillingDetailsUpdate,
   stopAccountUpdate,
   type AccountView,
   type AccountWorkflowInput,
@@ -109,6 +110,12 @@ export class TemporalAccountGateway implements AccountGateway {
   ): Promise<CommandResult> {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(addPrepaidCreditUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  correctBillingDetails(accountId: string, requestKey: string): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(correctBillingDetailsUpdate, { updateId: requestKey }),
     );
   }
 

@@ -217,6 +217,18 @@ const activityWords: Record<string, ActivityWords> = {
     completed: 'Paid invoice recorded',
     failed: 'Paid invoice could not be recorded',
   },
+  snapshotBillingDetails: {
+    category: 'invoice',
+    scheduled: "The invoice's billing details being snapshotted for VAT (PAY-10)",
+    completed: 'Billing details snapshotted; the VAT treatment is known',
+    failed: 'Billing details could not be snapshotted yet',
+  },
+  issueCorrection: {
+    category: 'invoice',
+    scheduled: 'A credit note and a corrected invoice being issued (PAY-9)',
+    completed: 'Credit note and corrected invoice issued; nothing charged',
+    failed: 'The correction could not be issued yet',
+  },
   loadPlan: {
     category: 'lookup',
     scheduled: 'Plan terms requested from the catalog',

@@ -2,6 +2,8 @@
  * The platform's configuration: the only place that reads `process.env`.
  * Validated once at boot, typed and frozen; everything else receives it as a parameter.
  */
+import { isEuCountry } from '../workflows/policy/vat';
+
 export interface Config {
   readonly databaseUrl: string | null;
   readonly temporal: {
@@ -28,6 +30,8 @@ export interface Config {
   /** Where the product hears of erased accounts (`account.deleted`, CAN-3), and the HMAC secret. */
   readonly productWebhook: { readonly url: URL; readonly secret: string } | null;
   readonly logLevel: string;
+  /** The seller's EU member state (ISO code, `SELLER_COUNTRY`, default LT): VAT is charged from it (PAY-10). */
+  readonly sellerCountry: string;
   /** API keys per role, from `API_KEYS`: digests only, never the keys themselves. */
   readonly auth: { readonly keys: readonly ApiKeyEntry[] };
   readonly rateLimit: {
@@ -96,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     productWebhook: productWebhook(env.PRODUCT_WEBHOOK_URL, env.PRODUCT_WEBHOOK_SECRET),
     logLevel: env.LOG_LEVEL ?? 'info',
+    sellerCountry: sellerCountry(env.SELLER_COUNTRY ?? 'LT'),
     auth: { keys: apiKeys(env.API_KEYS) },
     rateLimit: {
       perKeyPerMinute: positiveInteger(
@@ -111,6 +116,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payloadEncryption: payloadKeys(env.PAYLOAD_KEYS),
   };
   return deepFreeze(config);
+}
+
+function sellerCountry(value: string): string {
+  const country = value.trim().toUpperCase();
+  if (!isEuCountry(country)) {
+    throw new ConfigError(`SELLER_COUNTRY must be an EU member state's ISO code, got "${value}"`);
+  }
+  return country;
 }
 
 function productWebhook(

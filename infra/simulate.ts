@@ -4,7 +4,7 @@
  * account's timeline: invoices with their lines, emails and state changes, with dates.
  *
  * Scenarios: monthly-upgrade, annual-upgrade, downgrade, price-change, failed-renewal, coupon,
- * all.
+ * eu-vat, all.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
@@ -25,11 +25,13 @@ import {
   accountStateQuery,
   attachPaymentMethodUpdate,
   changePlanUpdate,
+  correctBillingDetailsUpdate,
   priceChangeSignal,
   type AccountView,
 } from '../workflows/messages';
 import type { PlanTerms } from '../workflows/policy/catalog';
 import { formatMoney } from '../workflows/policy/money';
+import { taxLabel, taxTreatment } from '../workflows/policy/vat';
 import type { Cycle } from '../workflows/policy/periods';
 
 const catalog: Record<string, PlanTerms> = {
@@ -68,6 +70,12 @@ type Entry = { readonly at: number; readonly text: string };
 
 /** What the simulated Postgres knows about a coupon account's billing details (LTD-7). */
 const billingDetailsOnFile = new Set<string>();
+
+/** The seller's country of the simulation (PAY-10), as `SELLER_COUNTRY` defaults. */
+const SELLER_COUNTRY = 'LT';
+
+/** The billing country and VAT id the simulated Postgres holds per account (PAY-10). */
+const taxDetailsOnFile = new Map<string, { country: string; vatId: string | null }>();
 
 /** The lifetime-deal campaign of the coupon scenario (LTD-3, LTD-4, LTD-5). */
 const simulatedCampaign: StoredCampaign = {
@@ -132,10 +140,32 @@ function recordingActivities(
           `${formatMoney({ amount: line.amount, currency: invoice.currency })}` +
           `${line.formula ? `\n        formula: ${line.formula}` : ''}`,
       );
-      await note(`invoice ${invoice.invoiceId} charged ${total}${lines.join('')}`);
+      const tax = taxLabel(invoice);
+      const taxLine = tax
+        ? `\n      - [VAT] ${tax}: ${formatMoney({ amount: invoice.tax, currency: invoice.currency })}` +
+          ` (subtotal ${formatMoney({ amount: invoice.subtotal, currency: invoice.currency })})`
+        : '';
+      await note(`invoice ${invoice.invoiceId} charged ${total}${lines.join('')}${taxLine}`);
       return { paymentId: `pi_${idempotencyKey}` };
     },
     recordPaidInvoice: ({ invoice }) => Promise.resolve({ number: invoice.invoiceId }),
+    snapshotBillingDetails: ({ accountId }) => {
+      const details = taxDetailsOnFile.get(accountId);
+      return Promise.resolve(
+        taxTreatment({
+          sellerCountry: SELLER_COUNTRY,
+          customerCountry: details?.country ?? null,
+          vatId: details?.vatId ?? null,
+        }),
+      );
+    },
+    issueCorrection: async ({ cancelledInvoiceId, creditNoteId, correctedInvoiceId }) => {
+      await note(
+        `credit note ${creditNoteId} cancels ${cancelledInvoiceId}; corrected invoice ` +
+          `${correctedInvoiceId} with the new billing details, same amounts, nothing charged (PAY-9)`,
+      );
+      return { creditNoteNumber: creditNoteId, invoiceNumber: correctedInvoiceId };
+    },
     sendEmail: async ({ template, effectiveAt, amount }) => {
       const details = [
         effectiveAt === undefined ? null : `date ${iso(effectiveAt)}`,
@@ -298,6 +328,34 @@ const scenarios: Record<string, Scenario> = {
       });
       await account.handle.executeUpdate(billingDetailsProvidedUpdate);
       await env.sleep('1 day');
+    },
+  },
+  'eu-vat': {
+    description:
+      'Team x 2 monthly for a German customer: VAT at 19 %, then a VAT id and a correction (PAY-9, PAY-10)',
+    plan: 'team',
+    seats: 2,
+    cycle: 'monthly',
+    script: async ({ env, account, say }) => {
+      taxDetailsOnFile.set(account.accountId, { country: 'DE', vatId: null });
+      await say('owner gives billing details in Germany, without a VAT id');
+      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
+        args: [{ paymentMethodId: 'pm_card_visa' }],
+      });
+      await sleepUntilSettled(env, '5 days');
+      await say('owner adds the VAT id DE123456789 and asks to correct the invoice');
+      taxDetailsOnFile.set(account.accountId, { country: 'DE', vatId: 'DE123456789' });
+      await account.handle.executeUpdate(correctBillingDetailsUpdate);
+      await sleepUntilSettled(env, '12 days');
+      await say('owner asks for another correction, 17 days after the invoice');
+      try {
+        await account.handle.executeUpdate(correctBillingDetailsUpdate);
+      } catch (error) {
+        await say(
+          `refused: ${error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error)}`,
+        );
+      }
+      await sleepUntilSettled(env, '14 days');
     },
   },
   'failed-renewal': {

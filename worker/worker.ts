@@ -64,6 +64,7 @@ export async function createBillingWorker(args: {
     holidaysPath: path.join(infraDir, 'holidays.json'),
     logger,
     productWebhook: config.productWebhook,
+    sellerCountry: config.sellerCountry,
   });
   const connection = await NativeConnection.connect({
     address: config.temporal.address,

@@ -22,6 +22,7 @@ import {
   accountStateQuery,
   attachPaymentMethodUpdate,
   changePlanUpdate,
+  correctBillingDetailsUpdate,
   previewChangeUpdate,
   reportActivitySignal,
   requestCancellationUpdate,
@@ -59,6 +60,8 @@ import { openCouponAccount } from './policy/coupon';
 import { registerOpsHandlers } from './ops-handlers';
 import { registerPaymentEventHandlers } from './payment-events';
 import type { PaymentEventsState } from './policy/payment-events';
+import type { InvoiceDraft } from './policy/invoice';
+import { applyTax } from './policy/vat';
 
 /** Reads and bookkeeping: quick, retried until they succeed. */
 const store = proxyActivities<BillingActivities>({
@@ -264,6 +267,17 @@ export async function accountWorkflow(
 
   setHandler(stopAccountUpdate, () => submit({ kind: 'stop_requested' }));
 
+  // PAY-9: the new details are already in Postgres; the policy decides from the latest
+  // invoice's issue time whether a credit note and a corrected invoice are issued.
+  setHandler(
+    correctBillingDetailsUpdate,
+    () => submit({ kind: 'billing_details_correction_requested', requestedAt: Date.now() }),
+    {
+      validator: () =>
+        validate({ kind: 'billing_details_correction_requested', requestedAt: Date.now() }),
+    },
+  );
+
   setHandler(
     requestCancellationUpdate,
     async () => {
@@ -287,6 +301,9 @@ export async function accountWorkflow(
     state: () => state,
     carried: carried?.paymentEvents,
   });
+
+  /** Invoices as charged, with their tax (PAY-10), by invoice id, until `apply` reports them. */
+  const taxedInvoices = new Map<string, InvoiceDraft>();
 
   async function publish(): Promise<void> {
     version += 1;
@@ -320,9 +337,11 @@ export async function accountWorkflow(
         if (!outcome) continue;
         queue.push(outcome);
         if (outcome.kind === 'charge_succeeded' && effect.kind === 'charge_invoice') {
+          const invoice = taxedInvoices.get(effect.invoice.invoiceId) ?? effect.invoice;
+          taxedInvoices.delete(effect.invoice.invoiceId);
           charged.push({
-            invoiceId: effect.invoice.invoiceId,
-            amount: { amount: effect.invoice.total, currency: effect.invoice.currency },
+            invoiceId: invoice.invoiceId,
+            amount: { amount: invoice.total, currency: invoice.currency },
           });
         } else if (outcome.kind === 'charge_failed') {
           failure = { ok: false, type: 'CARD_DECLINED', message: outcome.message };
@@ -364,15 +383,25 @@ export async function accountWorkflow(
           return { kind: 'payment_method_rejected', code: refusal.type, message: refusal.message };
         }
       case 'charge_invoice': {
+        // PAY-10: the billing details in force are snapshotted for this invoice (the first
+        // snapshot wins, so a retried charge is taxed the same) and only the tax treatment,
+        // no personal data, comes back; the charge is the total including tax.
+        const treatment = await store.snapshotBillingDetails({
+          accountId: state.accountId,
+          invoiceId: effect.invoice.invoiceId,
+        });
+        const invoice = applyTax(effect.invoice, treatment);
+        taxedInvoices.set(invoice.invoiceId, invoice);
         let paymentId: string;
         try {
           ({ paymentId } = await payments.chargeInvoice({
-            invoice: effect.invoice,
+            invoice,
             customerId: effect.customerId,
             paymentMethodId: effect.paymentMethodId,
             idempotencyKey: effect.idempotencyKey,
           }));
         } catch (error) {
+          taxedInvoices.delete(invoice.invoiceId);
           const decline = businessFailure(error, 'CARD_DECLINED');
           log.info('Charge declined', { invoiceId: effect.invoice.invoiceId });
           return {
@@ -383,7 +412,7 @@ export async function accountWorkflow(
           };
         }
         await store.recordPaidInvoice({
-          invoice: effect.invoice,
+          invoice,
           paymentId,
           idempotencyKey: effect.idempotencyKey,
           paidAt: Date.now(),
@@ -409,6 +438,16 @@ export async function accountWorkflow(
             reason: error.cause?.message ?? error.message,
           });
         }
+        return null;
+      case 'issue_correction':
+        await store.issueCorrection({
+          accountId: state.accountId,
+          cancelledInvoiceId: effect.cancelledInvoiceId,
+          creditNoteId: effect.creditNoteId,
+          correctedInvoiceId: effect.correctedInvoiceId,
+          idempotencyKey: effect.idempotencyKey,
+          issuedAt: Date.now(),
+        });
         return null;
       case 'erase_account':
         // CAN-3 / INACT-2: retried until it succeeds; erasure is idempotent by its key.

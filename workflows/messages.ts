@@ -62,6 +62,9 @@ export const refusalTypes = [
   'CURRENCY_NOT_OFFERED',
   'NO_CHANGE',
   'PLAN_FIXED_BY_COUPON',
+  // PAY-9 corrections of billing details (workflows/policy/correction.ts)
+  'BILLING_DETAILS_WINDOW_CLOSED',
+  'NO_INVOICE_TO_CORRECT',
   // Lifetime-deal coupons (workflows/policy/coupon.ts)
   'CODE_ALREADY_REDEEMED',
   'REDEMPTION_CLOSED',
@@ -85,6 +88,12 @@ export type RefusalType = (typeof refusalTypes)[number];
 export const attachPaymentMethodUpdate = defineUpdate<CommandResult, [PaymentMethodUpdateInput]>(
   'attachPaymentMethod',
 );
+/**
+ * PAY-9: the owner asks for the latest invoice to be corrected with the billing details now
+ * stored in Postgres (the details themselves never pass through the workflow). Refused with
+ * BILLING_DETAILS_WINDOW_CLOSED more than 15 days after that invoice was issued.
+ */
+export const correctBillingDetailsUpdate = defineUpdate<CommandResult, []>('correctBillingDetails');
 export const stopAccountUpdate = defineUpdate<CommandResult, []>('stopAccount');
 export const requestCancellationUpdate = defineUpdate<CommandResult, []>('requestCancellation');
 /** Changes the terms; charges now only under PAY-2a (or a switch to an annual cycle). */

@@ -8,14 +8,15 @@
  *  - owner: change the seats in use (LTD-5, LTD-6) and give billing details (LTD-7).
  */
 import { Type } from '@sinclair/typebox';
-import { missingBillingFields, type BillingDetails } from '../../workflows/policy/billing-details';
 import { resolvePlan } from '../../workflows/policy/catalog';
 import { DEFAULT_EXTRA_SEAT_PRICE, DEFAULT_INCLUDED_SEATS } from '../../workflows/policy/coupon';
 import { requestKeyFor, type AppContext } from '../app';
 import { hashCode } from '../coupon-codes';
 import type { CouponGateway } from '../coupon-gateway';
 import type { CouponStore } from '../coupon-store';
+import type { BillingDetailsInput } from '../billing-details-store';
 import { ApiError, type FieldRule } from '../errors';
+import { checkBillingDetails } from './billing';
 import { generateKey, keyDigestHex } from '../keys';
 import {
   accountId,
@@ -146,6 +147,15 @@ export const BillingDetailsBody = Type.Object(
     companyCode: optionalField('Company registration code (required in LT, RO)'),
     tradeRegisterNumber: optionalField('Trade register number (required in RO)'),
     taxCode: optionalField('Tax code (required in IT, ES)'),
+    vatId: Type.Optional(
+      Type.String({
+        maxLength: 32,
+        pattern: '^[A-Za-z0-9 .+*-]*$',
+        description:
+          'EU VAT id with its country prefix (e.g. DE123456789), format-checked for the billing ' +
+          'country; an EU business in another member state is then reverse-charged (PAY-10)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -360,14 +370,8 @@ export function couponRoutes(deps: AppContext): RoutesPlugin {
       },
       async (request) => {
         const { gateway, store } = couponDeps(deps);
-        const details: BillingDetails = request.body;
-        const missing = missingBillingFields(details);
-        if (missing.length > 0) {
-          throw new ApiError(
-            'BILLING_DETAILS_INCOMPLETE',
-            `Billing details for ${details.country ?? 'this country'} also need: ${missing.join(', ')} (LTD-7).`,
-          );
-        }
+        const details: BillingDetailsInput = request.body;
+        checkBillingDetails(details);
         if (!(await store.saveBillingDetails(request.params.accountId, details))) {
           throw new ApiError('ACCOUNT_NOT_FOUND');
         }

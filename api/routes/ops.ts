@@ -2,7 +2,7 @@
  * Operations (role `ops`): the accounts read model, one account with its live state and a link
  * to the workflow in the Temporal Web UI, its invoices, and its history as a readable timeline.
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { accountWorkflowId, priceChangeWorkflowId } from '../../workflows/ids';
 import { requestKeyFor, type AppContext } from '../app';
@@ -15,6 +15,7 @@ import {
   AccountViewSchema,
   Currency,
   IdempotencyHeaders,
+  CreditNoteSchema,
   InvoiceSchema,
   problems,
   ReadModelStatus,
@@ -111,7 +112,11 @@ export const OpsAccountResponse = Type.Object({
   workflow: WorkflowLink,
 });
 
-export const InvoiceListResponse = Type.Object({ accountId, invoices: Type.Array(InvoiceSchema) });
+export const InvoiceListResponse = Type.Object({
+  accountId,
+  invoices: Type.Array(InvoiceSchema),
+  creditNotes: Type.Array(CreditNoteSchema),
+});
 
 export const TimelineQuery = Type.Object(
   {
@@ -318,7 +323,7 @@ export function opsRoutes(deps: AppContext): RoutesPlugin {
         config: { routeId: 'ops.invoices' },
         schema: {
           tags: ['ops'],
-          summary: "The account's invoices, oldest first",
+          summary: "The account's invoices and credit notes (PAY-9), oldest first",
           security: [{ apiKey: [] }],
           params: AccountParams,
           response: { 200: InvoiceListResponse, ...problems(404) },
@@ -327,10 +332,18 @@ export function opsRoutes(deps: AppContext): RoutesPlugin {
       async (request) => {
         const { accountId: id } = request.params;
         if (!(await deps.store.account(id))) throw new ApiError('ACCOUNT_NOT_FOUND');
-        const invoices = await deps.store.invoices(id);
+        const [invoices, creditNotes] = await Promise.all([
+          deps.store.invoices(id),
+          deps.store.creditNotes(id),
+        ]);
         return {
           accountId: id,
-          invoices: invoices.map((invoice) => ({ ...invoice, lines: asLines(invoice.lines) })),
+          invoices: invoices.map((invoice) => ({
+            ...invoice,
+            lines: asLines(invoice.lines),
+            taxTreatment: asTaxTreatment(invoice.taxTreatment),
+          })),
+          creditNotes: creditNotes.map((note) => ({ ...note, lines: asLines(note.lines) })),
         };
       },
     );
@@ -368,6 +381,20 @@ export function opsRoutes(deps: AppContext): RoutesPlugin {
       },
     );
     done();
+  };
+}
+
+/** The stored VAT treatment (written from a policy InvoiceTaxTreatment), or null. */
+function asTaxTreatment(
+  value: Record<string, unknown> | null,
+): Static<typeof InvoiceSchema>['taxTreatment'] {
+  if (value === null) return null;
+  const { treatment, country, rateBasisPoints, note } = value;
+  return {
+    treatment: String(treatment),
+    country: typeof country === 'string' ? country : null,
+    rateBasisPoints: Number(rateBasisPoints),
+    ...(typeof note === 'string' ? { note } : {}),
   };
 }
 

@@ -1,10 +1,12 @@
 /**
  * CAN-3 / INACT-2 against the real Postgres: after an erasure no row in any table holds the
- * owner's name or email, issued invoices and payments stay, and the erasure is recorded.
+ * owner's name or email, except what an issued invoice must show of its customer (its billing
+ * snapshot, never the email); invoices and payments stay, and the erasure is recorded.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { BillingActivities } from '../../activities/contract';
+import { invoiceSnapshotFields } from '../../activities/invoicing';
 import { createStore } from '../../activities/store';
 import { createAccount, createTestPool } from '../support/db';
 import { activitiesFor, draftInvoice } from './support';
@@ -46,7 +48,7 @@ async function whereFound(needle: string): Promise<string[]> {
 }
 
 describe('eraseAccount', () => {
-  test('CAN-3: after erasure no table holds the owner’s name or email; invoices stay; the erasure is recorded', async () => {
+  test('CAN-3, PAY-10: after erasure only issued invoices keep the customer fields tax law requires (no email); nothing else holds personal data; the erasure is recorded', async () => {
     const unique = randomUUID().slice(0, 8);
     const fullName = `Erika Trynimaitė ${unique}`;
     const email = `erika.${unique}@example.test`;
@@ -58,14 +60,16 @@ describe('eraseAccount', () => {
       accountId,
     ]);
     await pool.query(
-      `INSERT INTO billing_details (account_id, full_name, email, company, street, city, postcode, country)
-       VALUES ($1, $2, $3, $4, $5, 'Vilnius', 'LT-01100', 'LT')`,
+      `INSERT INTO billing_details (account_id, full_name, email, company, street, city, postcode,
+                                    country, company_code, vat_id)
+       VALUES ($1, $2, $3, $4, $5, 'Vilnius', 'LT-01100', 'LT', '304567890', 'LT100012345678')`,
       [accountId, fullName, email, `Trynimo UAB ${unique}`, `Gedimino pr. ${unique}`],
     );
     await pool.query('INSERT INTO account_slugs (slug, account_id) VALUES ($1, $2)', [
       `trynimo-uab-${unique}`,
       accountId,
     ]);
+    await activities.snapshotBillingDetails({ accountId, invoiceId: `${accountId}-0001` });
     await activities.recordPaidInvoice({
       invoice: draftInvoice(accountId, `${accountId}-0001`),
       paymentId: `pi_${unique}`,
@@ -77,8 +81,14 @@ describe('eraseAccount', () => {
     expect(await whereFound(fullName)).toEqual([
       'account_contacts.full_name',
       'billing_details.full_name',
+      'invoice_billing_snapshots.snapshot',
+      'invoices.billing_snapshot',
     ]);
-    expect(await whereFound(`Gedimino pr. ${unique}`)).toEqual(['billing_details.street']);
+    expect(await whereFound(`Gedimino pr. ${unique}`)).toEqual([
+      'billing_details.street',
+      'invoice_billing_snapshots.snapshot',
+      'invoices.billing_snapshot',
+    ]);
 
     const erasedAt = Date.UTC(2026, 5, 1, 12);
     const record = await activities.eraseAccount({
@@ -88,24 +98,46 @@ describe('eraseAccount', () => {
       erasedAt,
     });
 
+    // Only the issued invoice's snapshot keeps the customer, as tax law requires it to.
     expect(await whereFound(email)).toEqual([]);
-    expect(await whereFound(fullName)).toEqual([]);
+    expect(await whereFound(fullName)).toEqual(['invoices.billing_snapshot']);
     expect(await whereFound(`cus_${unique}`)).toEqual([]);
-    expect(await whereFound(`Gedimino pr. ${unique}`)).toEqual([]);
-    expect(await whereFound(`Trynimo UAB ${unique}`)).toEqual([]);
+    expect(await whereFound(`Gedimino pr. ${unique}`)).toEqual(['invoices.billing_snapshot']);
+    expect(await whereFound(`Trynimo UAB ${unique}`)).toEqual(['invoices.billing_snapshot']);
     expect(await whereFound(`trynimo-uab-${unique}`)).toEqual([]);
+    const kept = await pool.query<{ billing_snapshot: Record<string, unknown> }>(
+      'SELECT billing_snapshot FROM invoices WHERE account_id = $1',
+      [accountId],
+    );
+    expect(kept.rows[0].billing_snapshot).toEqual({
+      fullName,
+      company: `Trynimo UAB ${unique}`,
+      street: `Gedimino pr. ${unique}`,
+      city: 'Vilnius',
+      postcode: 'LT-01100',
+      state: null,
+      country: 'LT',
+      companyCode: '304567890',
+      tradeRegisterNumber: null,
+      taxCode: null,
+      vatId: 'LT100012345678',
+    });
+    expect(Object.keys(kept.rows[0].billing_snapshot).sort()).toEqual(
+      [...invoiceSnapshotFields].sort(),
+    );
     expect(record).toEqual({
       erasedAt,
       erased: {
         account_contacts: 1,
         billing_details: 1,
+        invoice_billing_snapshots: 1,
         account_slugs: 1,
         processor_customers: 1,
         api_owner_keys: 1,
       },
     });
-    // Issued invoices and their payments are the legal billing record: kept. They never held
-    // the owner's name or email (checked above across every table).
+    // Issued invoices and their payments are the legal billing record: kept, with no email
+    // (checked above across every table).
     const invoices = await pool.query('SELECT 1 FROM invoices WHERE account_id = $1', [accountId]);
     expect(invoices.rowCount).toBe(1);
     const audit = await pool.query<{ kind: string; detail: unknown; occurred_at: Date }>(
@@ -141,6 +173,7 @@ describe('eraseAccount', () => {
     expect(first.erased).toEqual({
       account_contacts: 1,
       billing_details: 0,
+      invoice_billing_snapshots: 0,
       account_slugs: 0,
       processor_customers: 0,
       api_owner_keys: 0,

@@ -13,6 +13,7 @@ import { EmailDataMissingError, renderEmail } from '../../activities/email-templ
 import { messageIdFor } from '../../activities/mail';
 import type { StoredInvoice } from '../../activities/store';
 import type { EmailTemplate } from '../../workflows/policy/account';
+import { REVERSE_CHARGE_NOTE } from '../../workflows/policy/vat';
 import { createAccount, createTestPool, type Language } from '../support/db';
 import { startSmtpSink, startTestSmtp, type TestSmtp } from '../support/smtp';
 import { activitiesFor, captureLogs, draftInvoice, mailFrom, type LogCapture } from './support';
@@ -39,6 +40,8 @@ const invoice: StoredInvoice = {
   tax: 0,
   total: 8100,
   issuedAt: Date.UTC(2026, 2, 14, 9, 31),
+  taxTreatment: null,
+  correctsInvoiceId: null,
 };
 const effectiveAt = Date.UTC(2026, 2, 17, 23, 59, 59, 999);
 const amount = { amount: 10200, currency: 'EUR' as const };
@@ -125,6 +128,11 @@ describe('templates', () => {
       lt: 'Nepanaudotas išankstinis kreditas grąžintas',
       ro: 'Creditul preplătit nefolosit a fost rambursat',
     },
+    invoice_corrected: {
+      en: 'Corrected invoice 2026-000042',
+      lt: 'Pataisyta sąskaita faktūra 2026-000042',
+      ro: 'Factură corectată 2026-000042',
+    },
     ops_suspension_notice: {
       en: 'Your account will be suspended',
       lt: 'Jūsų paskyra bus sustabdyta',
@@ -171,6 +179,7 @@ describe('templates', () => {
       invoice,
       effectiveAt,
       amount,
+      cancelledNumber: '2026-000041',
     });
     expect(email.subject).toBe(subjects[template][language]);
     expect(email.text.startsWith(`${greetings[language]}\n\n`)).toBe(true);
@@ -183,6 +192,7 @@ describe('templates', () => {
         invoice,
         effectiveAt,
         amount,
+        cancelledNumber: '2026-000041',
       }).text;
       expect(email.text.split('\n\n')[1]).not.toBe(body.split('\n\n')[1]);
     }
@@ -197,6 +207,46 @@ describe('templates', () => {
     expect(text).toContain(phrase);
     expect(() => renderEmail('prepaid_credit_refunded', language, { fullName: 'Ona' })).toThrow(
       'A refund notice needs the amount refunded.',
+    );
+  });
+
+  test.each(['en', 'lt', 'ro'] as const)(
+    'PAY-10: the %s receipt shows the VAT line, and the legal note under reverse charge',
+    (language) => {
+      const taxed: StoredInvoice = {
+        ...invoice,
+        tax: 1539,
+        total: 9639,
+        taxTreatment: { treatment: 'eu_consumer', country: 'DE', rateBasisPoints: 1900 },
+      };
+      const vat = { en: 'VAT', lt: 'PVM', ro: 'TVA' }[language];
+      const text = renderEmail('receipt', language, { fullName: 'Ona', invoice: taxed }).text;
+      expect(text).toContain(`${vat} 19% (DE): 15.39 EUR`);
+      expect(text).toMatch(/: 96\.39 EUR\n\n[^\n]+\n$/);
+      const reverse: StoredInvoice = {
+        ...invoice,
+        taxTreatment: {
+          treatment: 'reverse_charge',
+          country: 'DE',
+          rateBasisPoints: 0,
+          note: REVERSE_CHARGE_NOTE,
+        },
+      };
+      const noted = renderEmail('receipt', language, { fullName: 'Ona', invoice: reverse }).text;
+      expect(noted).toContain(`${vat} 0% (DE): 0.00 EUR\n${REVERSE_CHARGE_NOTE}`);
+    },
+  );
+
+  test('PAY-9: the corrected invoice email names the invoice it replaces and says nothing more was charged', () => {
+    const text = renderEmail('invoice_corrected', 'en', {
+      fullName: 'Ona',
+      invoice,
+      cancelledNumber: '2026-000041',
+    }).text;
+    expect(text).toContain('a credit note cancels invoice 2026-000041');
+    expect(text).toContain('Nothing more was charged.');
+    expect(() => renderEmail('invoice_corrected', 'en', { fullName: 'Ona', invoice })).toThrow(
+      'needs the number it replaces',
     );
   });
 

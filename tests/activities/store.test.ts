@@ -217,6 +217,8 @@ describe('recordPaidInvoice', () => {
       tax: 0,
       total: 3400,
       issuedAt: paidAt,
+      taxTreatment: null,
+      correctsInvoiceId: null,
     });
     expect(await store.invoice('no-such-invoice')).toBeNull();
   });

@@ -33,6 +33,17 @@ afterAll(async () => {
   await h.close();
 });
 
+/** Complete billing details of a German business (LTD-7, PAY-10). */
+const billingBody = {
+  fullName: 'Greta Muster',
+  email: 'greta@example.test',
+  company: 'Muster GmbH',
+  street: 'Hauptstr. 1',
+  city: 'Berlin',
+  postcode: '10115',
+  country: 'DE',
+};
+
 /** One well-formed request per route, on the account the configured owner key is bound to. */
 function sample(id: RouteId, accountId: string): InjectOptions {
   const account = `/v1/accounts/${accountId}`;
@@ -69,6 +80,16 @@ function sample(id: RouteId, accountId: string): InjectOptions {
         postcode: 'SW1Y 4JH',
         country: 'GB',
       },
+    },
+    'owner.setBillingDetails': {
+      method: 'POST',
+      url: `${account}/billing-profile`,
+      payload: { ...billingBody, vatId: 'DE123456789' },
+    },
+    'owner.correctBillingDetails': {
+      method: 'POST',
+      url: `${account}/billing-profile/correction`,
+      payload: billingBody,
     },
     'coupon.redeem': {
       method: 'POST',

@@ -214,6 +214,7 @@ describe('GET /v1/ops/accounts/:accountId/invoices', () => {
     expect((await get(`/v1/ops/accounts/${account.accountId}/invoices`)).json()).toEqual({
       accountId: account.accountId,
       invoices: [],
+      creditNotes: [],
     });
     const missing = await get(`/v1/ops/accounts/acc_${'d'.repeat(24)}/invoices`);
     expect(missing.statusCode).toBe(404);

@@ -44,6 +44,10 @@ const activities: BillingActivities = {
         )
       : Promise.resolve({ paymentId: `pi_${randomUUID()}` }),
   recordPaidInvoice: () => Promise.resolve({ number: '2026-000001' }),
+  snapshotBillingDetails: () =>
+    Promise.resolve({ treatment: 'no_details', country: null, rateBasisPoints: 0 }),
+  issueCorrection: () =>
+    Promise.resolve({ creditNoteNumber: 'CN-2026-000001', invoiceNumber: '2026-000002' }),
   sendEmail: ({ accountId, template, idempotencyKey }) => {
     if (template === 'price_change_notice') priceNotices.push(accountId);
     return Promise.resolve({ messageId: `<${idempotencyKey}@test>` });

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AuditActivities } from '../../activities/audit';
 import type { BillingActivities } from '../../activities/contract';
 import type { PlanTerms } from '../../workflows/policy/catalog';
+import type { TaxTreatment } from '../../workflows/policy/vat';
 
 export const teamPlan: PlanTerms = {
   planId: 'team',
@@ -33,6 +34,14 @@ export const DECLINING_CARD = 'pm_card_chargeDeclined';
 type ChargeInput = Parameters<BillingActivities['chargeInvoice']>[0];
 type EmailInput = Parameters<BillingActivities['sendEmail']>[0];
 type EraseInput = Parameters<BillingActivities['eraseAccount']>[0];
+type CorrectionInput = Parameters<BillingActivities['issueCorrection']>[0];
+
+/** No billing details on file: no VAT (the default of every fake account). */
+export const NO_DETAILS: TaxTreatment = {
+  treatment: 'no_details',
+  country: null,
+  rateBasisPoints: 0,
+};
 type AuditInput = Parameters<AuditActivities['recordAuditEvent']>[0];
 
 export interface FakeActivities extends BillingActivities, AuditActivities {
@@ -40,6 +49,10 @@ export interface FakeActivities extends BillingActivities, AuditActivities {
   readonly emails: EmailInput[];
   readonly recorded: string[];
   readonly erasures: EraseInput[];
+  readonly corrections: CorrectionInput[];
+  /** The treatment the next snapshots return (PAY-10); the first snapshot per invoice wins. */
+  treatment: TaxTreatment;
+  readonly snapshots: Map<string, TaxTreatment>;
   readonly audits: AuditInput[];
 }
 
@@ -48,12 +61,28 @@ export function fakeActivities(): FakeActivities {
   const emails: EmailInput[] = [];
   const recorded: string[] = [];
   const erasures: EraseInput[] = [];
+  const corrections: CorrectionInput[] = [];
+  const snapshots = new Map<string, TaxTreatment>();
   const audits: AuditInput[] = [];
-  return {
+  const fake: FakeActivities = {
     charges,
     emails,
     recorded,
     erasures,
+    corrections,
+    snapshots,
+    treatment: NO_DETAILS,
+    snapshotBillingDetails: ({ invoiceId }) => {
+      if (!snapshots.has(invoiceId)) snapshots.set(invoiceId, fake.treatment);
+      return Promise.resolve(snapshots.get(invoiceId)!);
+    },
+    issueCorrection: (input) => {
+      if (!corrections.some((seen) => seen.creditNoteId === input.creditNoteId)) {
+        corrections.push(input);
+      }
+      const n = String(corrections.length).padStart(6, '0');
+      return Promise.resolve({ creditNoteNumber: `CN-2026-${n}`, invoiceNumber: `2026-9${n}` });
+    },
     audits,
     loadPlan: ({ planId, currency }) => {
       const plan = catalog[planId];
@@ -103,4 +132,5 @@ export function fakeActivities(): FakeActivities {
     },
     publishAccount: () => Promise.resolve(),
   };
+  return fake;
 }

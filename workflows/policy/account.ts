@@ -41,6 +41,7 @@ import {
   type CouponRefusalCode,
   type CouponState,
 } from './coupon';
+import { onCorrectionRequested, refuseCorrection, type LatestInvoice } from './correction';
 import {
   creditDrawing,
   creditEndsAt,
@@ -95,6 +96,7 @@ export type EmailTemplate =
   | 'billing_details_suspended'
   | 'code_abuse_suspended'
   | 'prepaid_credit_refunded'
+  | 'invoice_corrected'
   | 'ops_suspension_notice'
   | 'ops_termination_notice'
   | 'ops_suspended'
@@ -205,6 +207,10 @@ export interface AccountState extends OpsState {
   readonly coupon?: CouponState | null;
   /** PAY-11: the prepaid credit paying for the account's time; absent or null if none. */
   readonly prepaidCredit?: PrepaidCredit | null;
+  /** PAY-9: the latest invoice issued and when; absent until the first one is paid. */
+  readonly latestInvoice?: LatestInvoice | null;
+  /** PAY-9: credit notes issued so far (their ids are numbered from it). */
+  readonly creditNoteCount?: number;
 }
 
 export type AccountInput =
@@ -234,6 +240,8 @@ export type AccountInput =
     }
   | { readonly kind: 'support_cancellation_requested'; readonly holidays: readonly string[] }
   | { readonly kind: 'charge_succeeded'; readonly invoiceId: string; readonly paymentId: string }
+  /** PAY-9: the owner asks for the latest invoice to carry the billing details now on file. */
+  | { readonly kind: 'billing_details_correction_requested'; readonly requestedAt: number }
   | {
       readonly kind: 'charge_failed';
       readonly invoiceId: string;
@@ -274,6 +282,14 @@ export type AccountEffect =
       /** CAN-3: erase the account's personal data and content, keeping issued invoices. */
       readonly kind: 'erase_account';
       readonly reason: ErasureReason;
+      readonly idempotencyKey: string;
+    }
+  | {
+      /** PAY-9: a credit note cancelling an invoice and its corrected copy; no charge. */
+      readonly kind: 'issue_correction';
+      readonly cancelledInvoiceId: string;
+      readonly creditNoteId: string;
+      readonly correctedInvoiceId: string;
       readonly idempotencyKey: string;
     }
   | {
@@ -334,6 +350,8 @@ export type RefusalCode =
   | 'NO_CHANGE'
   | 'PLAN_FIXED_BY_COUPON'
   | CreditRefusalCode
+  | 'BILLING_DETAILS_WINDOW_CLOSED'
+  | 'NO_INVOICE_TO_CORRECT'
   | CouponRefusalCode
   | OpsRefusalCode;
 
@@ -530,6 +548,8 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
       return refuseChange(state, input.request);
     case 'prepaid_credit_requested':
       return refusePrepaidCredit(state, input.request);
+    case 'billing_details_correction_requested':
+      return state.status === 'cancelled' ? closed : refuseCorrection(state, input.requestedAt);
     case 'coupon_seats_changed':
     case 'billing_details_checked':
     case 'code_abuse_reported':
@@ -580,11 +600,20 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
     case 'seats_in_use_reported':
       if (!Number.isSafeInteger(input.seatsInUse) || input.seatsInUse < 0) return unchanged(state);
       return unchanged({ ...state, seatsInUse: input.seatsInUse });
-    case 'charge_succeeded':
-      if (isCouponCharge(state, input.invoiceId)) {
-        return onCouponChargeSucceeded(state, input.invoiceId);
-      }
-      return onChargeSucceeded(state, input.invoiceId, input.paymentId, now);
+    case 'charge_succeeded': {
+      const decision = isCouponCharge(state, input.invoiceId)
+        ? onCouponChargeSucceeded(state, input.invoiceId)
+        : onChargeSucceeded(state, input.invoiceId, input.paymentId, now);
+      // PAY-9: a paid charge is an issued invoice; its correction window starts now.
+      if (decision.state === state) return decision;
+      return {
+        ...decision,
+        state: { ...decision.state, latestInvoice: { invoiceId: input.invoiceId, issuedAt: now } },
+      };
+    }
+    case 'billing_details_correction_requested':
+      if (refuse(state, input)) return unchanged(state);
+      return onCorrectionRequested(state, input.requestedAt);
     case 'charge_failed':
       if (isCouponCharge(state, input.invoiceId)) {
         return onCouponChargeFailed(state, input.invoiceId);

@@ -28,6 +28,16 @@ export interface InvoiceDraft {
   readonly subtotal: number;
   readonly tax: number;
   readonly total: number;
+  /** How the invoice is taxed (PAY-10); absent on invoices decided before VAT applied. */
+  readonly taxTreatment?: InvoiceTaxTreatment;
+}
+
+/** The VAT treatment an invoice was issued under, with its legal note (reverse charge). */
+export interface InvoiceTaxTreatment {
+  readonly treatment: 'domestic' | 'eu_consumer' | 'reverse_charge' | 'outside_eu' | 'no_details';
+  readonly country: string | null;
+  readonly rateBasisPoints: number;
+  readonly note?: string;
 }
 
 export function invoiceId(accountId: string, sequence: number): string {

@@ -93,6 +93,7 @@ export interface FakeGateway extends AccountGateway {
   >;
   stopAccount: jest.Mock<Promise<CommandResult>, [string, string]>;
   requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
+  correctBillingDetails: jest.Mock<Promise<CommandResult>, [string, string]>;
   suspendAccount: jest.Mock<Promise<CommandResult>, [string, OpsActionInput, string]>;
   reactivateAccount: jest.Mock<Promise<CommandResult>, [string, ReactivationInput, string]>;
   terminateAccount: jest.Mock<Promise<CommandResult>, [string, OpsActionInput, string]>;
@@ -156,6 +157,9 @@ export function fakeGateway(): FakeGateway {
         }),
         charged: [],
       }),
+    ),
+    correctBillingDetails: jest.fn<Promise<CommandResult>, [string, string]>((accountId) =>
+      Promise.resolve({ account: accountView(accountId), charged: [] }),
     ),
     // TERM-1: a suspension announced for 7 days later (an urgent one: suspended at once).
     suspendAccount: jest.fn<Promise<CommandResult>, [string, OpsActionInput, string]>(
