@@ -25,6 +25,7 @@ import {
   recordActivity,
   type ErasureReason,
 } from './lifecycle';
+import { accountEndedAt } from './retention';
 import {
   COUPON_PAYMENT_METHOD_TYPES,
   couponDeadline,
@@ -166,6 +167,8 @@ export type AccountInput =
     }
   | { readonly kind: 'payment_method_rejected'; readonly code: string; readonly message: string }
   | { readonly kind: 'stop_requested' }
+  /** GDPR-2: the person asks for erasure; the account cannot go on and is erased now. */
+  | { readonly kind: 'erasure_requested' }
   | { readonly kind: 'plan_change_requested'; readonly request: PlanChangeRequest }
   | { readonly kind: 'seats_in_use_reported'; readonly seatsInUse: number }
   | {
@@ -227,6 +230,11 @@ export type AccountEffect =
       readonly reason: ErasureReason;
       readonly erasedAt: number;
       readonly idempotencyKey: string;
+    }
+  | {
+      /** GDPR-4: the durable timer that erases what is still held 5 years after the end. */
+      readonly kind: 'start_retention';
+      readonly endedAt: number;
     };
 
 export interface Decision {
@@ -401,7 +409,7 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
     return {
       code: 'ACCOUNT_CLOSED',
       message: 'The account has been deleted; nothing more can be changed or charged.',
-      clause: state.erasure?.reason === 'inactivity' ? 'INACT-2' : 'CAN-3',
+      clause: erasureClause(state.erasure?.reason),
     };
   }
   switch (input.kind) {
@@ -451,6 +459,15 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
       return unchanged(state);
     case 'stop_requested':
       return onStop(state, now);
+    case 'erasure_requested':
+      // GDPR-2: stopped as under CAN-2 (nothing more is charged), then erased at once rather
+      // than after CAN-3's grace period.
+      if (state.status === 'deleted') return unchanged(state);
+      return erase(
+        state.status === 'cancelled' ? state : cancelled(state, now),
+        'erasure_request',
+        now,
+      );
     case 'support_cancellation_requested':
       return onSupportCancellation(state, input.holidays, now);
     case 'plan_change_requested':
@@ -568,8 +585,20 @@ function erase(state: AccountState, reason: ErasureReason, now: number): Decisio
         erasedAt: now,
         idempotencyKey: `${state.accountId}:webhook:account.deleted`,
       },
+      { kind: 'start_retention', endedAt: accountEndedAt(state.cancelledAt, now) },
     ],
   };
+}
+
+function erasureClause(reason: ErasureReason | undefined): string {
+  switch (reason) {
+    case 'inactivity':
+      return 'INACT-2';
+    case 'erasure_request':
+      return 'GDPR-2';
+    default:
+      return 'CAN-3';
+  }
 }
 
 function onPaymentMethodAttached(

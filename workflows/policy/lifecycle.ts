@@ -16,7 +16,11 @@ export const INACTIVITY_DELETION_DAYS = 56;
  */
 export const ERASURE_GRACE_DAYS = 30;
 
-export type ErasureReason = 'cancelled' | 'inactivity';
+/**
+ * Why an account was erased: its cancellation's grace period ended (CAN-3), it was inactive
+ * (INACT-2), or the person asked for erasure (GDPR-2), which ends the account at once.
+ */
+export type ErasureReason = 'cancelled' | 'inactivity' | 'erasure_request';
 
 /** What the inactivity clock needs from the account's state. */
 export interface ActivityClock {
