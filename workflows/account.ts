@@ -12,15 +12,20 @@ import {
   condition,
   continueAsNew,
   log,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BillingActivities } from '../activities/contract';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
   changePlanUpdate,
+  eraseOnRequestUpdate,
   previewChangeUpdate,
   reportActivitySignal,
   requestCancellationUpdate,
@@ -56,6 +61,8 @@ import { registerCouponHandlers } from './coupon-handlers';
 import { openCouponAccount } from './policy/coupon';
 import { registerPaymentEventHandlers } from './payment-events';
 import type { PaymentEventsState } from './policy/payment-events';
+import { retentionWorkflowId } from './ids';
+import type { retentionWorkflow } from './retention';
 
 /** Reads and bookkeeping: quick, retried until they succeed. */
 const store = proxyActivities<BillingActivities>({
@@ -255,6 +262,10 @@ export async function accountWorkflow(
 
   setHandler(stopAccountUpdate, () => submit({ kind: 'stop_requested' }));
 
+  setHandler(eraseOnRequestUpdate, () => submit({ kind: 'erasure_requested' }), {
+    validator: () => validate({ kind: 'erasure_requested' }),
+  });
+
   setHandler(
     requestCancellationUpdate,
     async () => {
@@ -414,6 +425,28 @@ export async function accountWorkflow(
           erasedAt: effect.erasedAt,
           idempotencyKey: effect.idempotencyKey,
         });
+        return null;
+      case 'start_retention':
+        // GDPR-4: a run that erased the account before the retention timer existed replays
+        // without it.
+        if (!patched('gdpr-4-retention-timer')) return null;
+        try {
+          await startChild<typeof retentionWorkflow>('retentionWorkflow', {
+            workflowId: retentionWorkflowId(state.accountId),
+            args: [
+              {
+                accountId: state.accountId,
+                reason: state.erasure?.reason ?? 'cancelled',
+                endedAt: effect.endedAt,
+              },
+            ],
+            // The timer outlives this workflow, which ends once the account is deleted.
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+          });
+        } catch (error) {
+          // Already started: the timer is running, which is all that is needed.
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        }
         return null;
     }
   }

@@ -13,3 +13,8 @@ export function accountIdFromWorkflowId(workflowId: string): string | null {
 export function couponWorkflowId(codeHash: string): string {
   return `coupon:${codeHash}`;
 }
+
+/** GDPR-4: one retention timer per ended account. */
+export function retentionWorkflowId(accountId: string): string {
+  return `retention:${accountId}`;
+}

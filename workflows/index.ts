@@ -1,3 +1,4 @@
 /** Every workflow the worker runs; bundled for Temporal's deterministic sandbox. */
 export { accountWorkflow } from './account';
 export { couponWorkflow } from './coupon';
+export { retentionWorkflow } from './retention';

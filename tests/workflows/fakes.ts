@@ -1,6 +1,7 @@
 /** Activities for workflow tests: typed from the contract, recording what the workflow asked. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { BillingActivities } from '../../activities/contract';
+import type { RetentionActivities } from '../../activities/retention-contract';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 
 export const teamPlan: PlanTerms = {
@@ -32,12 +33,15 @@ export const DECLINING_CARD = 'pm_card_chargeDeclined';
 type ChargeInput = Parameters<BillingActivities['chargeInvoice']>[0];
 type EmailInput = Parameters<BillingActivities['sendEmail']>[0];
 type EraseInput = Parameters<BillingActivities['eraseAccount']>[0];
+type PurgeInput = Parameters<RetentionActivities['purgeRetainedData']>[0];
 
-export interface FakeActivities extends BillingActivities {
+export interface FakeActivities extends BillingActivities, RetentionActivities {
   readonly charges: ChargeInput[];
   readonly emails: EmailInput[];
   readonly recorded: string[];
   readonly erasures: EraseInput[];
+  /** GDPR-4: purges run by the retention workflow an erasure starts. */
+  readonly purges: PurgeInput[];
 }
 
 export function fakeActivities(): FakeActivities {
@@ -45,11 +49,17 @@ export function fakeActivities(): FakeActivities {
   const emails: EmailInput[] = [];
   const recorded: string[] = [];
   const erasures: EraseInput[] = [];
+  const purges: PurgeInput[] = [];
   return {
     charges,
     emails,
     recorded,
     erasures,
+    purges,
+    purgeRetainedData: (input) => {
+      purges.push(input);
+      return Promise.resolve({ purgedAt: input.purgedAt, purged: {} });
+    },
     loadPlan: ({ planId, currency }) => {
       const plan = catalog[planId];
       if (!plan) {
