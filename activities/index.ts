@@ -13,7 +13,9 @@ import type { CouponActivities } from './coupon-contract';
 import { createCouponActivities } from './coupons';
 import { activityLogger } from './log';
 import { createWebhookActivities, type ProductWebhook } from './webhooks';
-import { createMailActivities } from './mail';
+import { createMailActivities, type MarketingMailActivities } from './mail';
+import { createRetentionActivities } from './retention';
+import type { RetentionActivities } from './retention-contract';
 import { createPaymentActivities } from './payments';
 import { createStore } from './store';
 
@@ -32,7 +34,12 @@ export interface ActivityDeps {
   readonly productWebhook?: ProductWebhook | null;
 }
 
-export function createActivities(deps: ActivityDeps): BillingActivities & CouponActivities {
+export type AllActivities = BillingActivities &
+  CouponActivities &
+  RetentionActivities &
+  MarketingMailActivities;
+
+export function createActivities(deps: ActivityDeps): AllActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -40,6 +47,7 @@ export function createActivities(deps: ActivityDeps): BillingActivities & Coupon
     ...createPaymentActivities({ stripe: deps.stripe, store, logger }),
     ...createMailActivities({ store, mailer: deps.mailer, mailFrom: deps.mailFrom, logger }),
     ...createErasureActivities({ pool: deps.pool, logger }),
+    ...createRetentionActivities({ pool: deps.pool, logger }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
 
