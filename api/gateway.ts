@@ -44,6 +44,8 @@ export interface AccountGateway {
     requestKey: string,
   ): Promise<CommandResult>;
   stopAccount(accountId: string, requestKey: string): Promise<CommandResult>;
+  /** GDPR-2: the account is stopped and its personal data erased now; the workflow ends. */
+  eraseOnRequest(accountId: string, requestKey: string): Promise<CommandResult>;
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult>;
   /** Changes plan, seats or cycle (PAY-2a, PAY-2b, PAY-3, PAY-4). */
   changePlan(accountId: string, input: ChangePlanInput, requestKey: string): Promise<ChangeResult>;
