@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { accountWorkflow } from '../../workflows';
-import { accountWorkflowId } from '../../workflows/ids';
+import { accountWorkflowId, retentionWorkflowId } from '../../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
@@ -69,7 +69,10 @@ async function withAccount(
     } finally {
       // A workflow left running without a worker would hold the test server's clock still.
       const { status } = await handle.describe();
-      if (status.name === 'RUNNING') await handle.terminate('test finished');
+      if (status.name === 'RUNNING') await handle.terminate('test finished'); // GDPR-4: an erasure leaves its retention timer running; it goes too.
+      const retention = env.client.workflow.getHandle(retentionWorkflowId(accountId));
+      const timer = await retention.describe().catch(() => null);
+      if (timer?.status.name === 'RUNNING') await retention.terminate('test finished');
     }
   });
 }

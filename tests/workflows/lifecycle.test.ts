@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { accountWorkflow } from '../../workflows';
-import { accountWorkflowId } from '../../workflows/ids';
+import { accountWorkflowId, retentionWorkflowId } from '../../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
@@ -71,7 +71,10 @@ async function withPayingAccount(body: (scenario: Scenario) => Promise<void>): P
       await body({ handle, activities, startedAt, sleepUntilDay });
     } finally {
       const { status } = await handle.describe();
-      if (status.name === 'RUNNING') await handle.terminate('test finished');
+      if (status.name === 'RUNNING') await handle.terminate('test finished'); // GDPR-4: an erasure leaves its retention timer running; it goes too.
+      const retention = env.client.workflow.getHandle(retentionWorkflowId(accountId));
+      const timer = await retention.describe().catch(() => null);
+      if (timer?.status.name === 'RUNNING') await retention.terminate('test finished');
     }
   });
 }

@@ -162,9 +162,7 @@ describe('retention', () => {
       expect((await retention().query(retentionStateQuery)).purgedAt).toBeNull();
       expect(activities.purges).toEqual([]);
 
-      // Two days later it is done, once.
-      await env.sleep(2 * DAY_MS);
-      expect(await ended(retention())).toBe('COMPLETED');
+      // Then the timer fires at its deadline and the purge runs, once.
       const record = await retention().result();
       expect(record.purgedAt).toBeGreaterThanOrEqual(purgeAt);
       near(record.purgedAt, purgeAt);
