@@ -4,6 +4,7 @@
  */
 import type { EmailTemplate } from '../workflows/policy/account';
 import { formatMoney, type Money } from '../workflows/policy/money';
+import { opsEmail } from './ops-email-templates';
 import type { Language, StoredInvoice } from './store';
 
 export interface EmailData {
@@ -374,6 +375,17 @@ export function renderEmail(
     case 'billing_details_suspended':
     case 'code_abuse_suspended':
       return letter(t[template].subject, t[template].body);
+    case 'ops_suspension_notice':
+    case 'ops_termination_notice':
+    case 'ops_suspended':
+    case 'ops_terminated':
+    case 'ops_reactivated':
+    case 'ops_action_withdrawn': {
+      const when = data.effectiveAt === undefined ? undefined : formatInstant(data.effectiveAt);
+      const ops = opsEmail(template, language, when);
+      if ('missing' in ops) throw new EmailDataMissingError(ops.missing);
+      return letter(ops.subject, ops.body);
+    }
   }
 }
 

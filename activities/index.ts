@@ -6,6 +6,7 @@ import type { Transporter } from 'nodemailer';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
+import { createAuditActivities, type AuditActivities } from './audit';
 import { createCatalogActivities } from './catalog';
 import type { BillingActivities } from './contract';
 import { createErasureActivities } from './erasure';
@@ -17,6 +18,8 @@ import { createMailActivities, type MarketingMailActivities } from './mail';
 import { createRetentionActivities } from './retention';
 import type { RetentionActivities } from './retention-contract';
 import { createPaymentActivities } from './payments';
+import type { PriceChangeActivities } from './price-change-contract';
+import { createPriceChangeActivities } from './price-changes';
 import { createStore } from './store';
 
 export interface ActivityDeps {
@@ -36,6 +39,8 @@ export interface ActivityDeps {
 
 export type AllActivities = BillingActivities &
   CouponActivities &
+  PriceChangeActivities &
+  AuditActivities &
   RetentionActivities &
   MarketingMailActivities;
 
@@ -50,6 +55,8 @@ export function createActivities(deps: ActivityDeps): AllActivities {
     ...createRetentionActivities({ pool: deps.pool, logger }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
+    ...createPriceChangeActivities({ pool: deps.pool }),
+    ...createAuditActivities({ pool: deps.pool, logger }),
 
     async recordPaidInvoice({ invoice, paymentId, idempotencyKey, paidAt }) {
       const log = activityLogger(logger, 'recordPaidInvoice', {

@@ -35,6 +35,7 @@ import { couponRoutes } from './routes/coupons';
 import { gdprRoutes } from './routes/gdpr';
 import { healthRoutes } from './routes/health';
 import { opsRoutes } from './routes/ops';
+import { opsActionRoutes } from './routes/ops-actions';
 import { ownerRoutes } from './routes/owner';
 import { productRoutes } from './routes/product';
 import { signupRoutes } from './routes/signup';
@@ -325,6 +326,7 @@ export function buildApp(deps: AppDeps) {
     await api.register(productRoutes(context));
     await api.register(supportRoutes(context));
     await api.register(opsRoutes(context));
+    await api.register(opsActionRoutes(context));
     await api.register(couponRoutes(context));
     await api.register(gdprRoutes(context));
     await api.register(webhookRoutes(context));

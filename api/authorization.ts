@@ -129,6 +129,23 @@ export const routes = {
     roles: ['support'],
   },
   'support.get': { method: 'GET', url: '/v1/support/accounts/:accountId', roles: ['support'] },
+  // TERM-1: support and ops may suspend and lift a suspension; only ops may terminate, since
+  // a termination cannot be undone.
+  'support.suspend': {
+    method: 'POST',
+    url: '/v1/support/accounts/:accountId/suspension',
+    roles: ['support', 'ops'],
+  },
+  'support.reactivate': {
+    method: 'POST',
+    url: '/v1/support/accounts/:accountId/reactivation',
+    roles: ['support', 'ops'],
+  },
+  'ops.terminate': {
+    method: 'POST',
+    url: '/v1/ops/accounts/:accountId/termination',
+    roles: ['ops'],
+  },
   'ops.schedulePriceChange': {
     method: 'POST',
     url: '/v1/ops/plans/:planId/price-changes',

@@ -127,6 +127,31 @@ export const errorCodes = {
     title: 'The billing details are incomplete',
     clause: 'LTD-7',
   },
+  ALREADY_SUSPENDED: {
+    status: 409,
+    title: 'The account is already suspended by the vendor',
+    clause: 'TERM-1',
+  },
+  OPS_ACTION_PENDING: {
+    status: 409,
+    title: 'This action is already announced to the owner; mark it urgent to act at once',
+    clause: 'TERM-1',
+  },
+  TERMINATION_PENDING: {
+    status: 409,
+    title: "The account's termination is announced; termination is irreversible",
+    clause: 'TERM-1',
+  },
+  NOT_SUSPENDED: {
+    status: 409,
+    title: 'The account is not suspended by the vendor',
+    clause: 'TERM-1',
+  },
+  SUSPENSION_NOT_LIFTABLE: {
+    status: 409,
+    title: "This suspension is not the vendor's: only what the owner owes lifts it",
+    clause: 'TERM-1',
+  },
   RATE_LIMITED: { status: 429, title: 'Too many requests; slow down' },
   TEMPORARILY_UNAVAILABLE: {
     status: 503,

@@ -18,6 +18,8 @@ import type {
   PaymentMethodUpdateInput,
   PriceChangeInput,
 } from '../workflows/messages';
+import type { OpsActionInput, ReactivationInput } from '../workflows/ops-messages';
+import type { PriceChangeOutcome } from '../workflows/price-change-messages';
 import type { RawHistoryEvent } from './timeline';
 
 /** A history page token that Temporal did not accept. */
@@ -47,13 +49,32 @@ export interface AccountGateway {
   /** GDPR-2: the account is stopped and its personal data erased now; the workflow ends. */
   eraseOnRequest(accountId: string, requestKey: string): Promise<CommandResult>;
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult>;
+  /** TERM-1: suspends, with notice unless urgent. */
+  suspendAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult>;
+  /** TERM-1: lifts an ops suspension, or withdraws an announced one. */
+  reactivateAccount(
+    accountId: string,
+    input: ReactivationInput,
+    requestKey: string,
+  ): Promise<CommandResult>;
+  /** TERM-1: terminates, irreversibly, with notice unless urgent. */
+  terminateAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult>;
   /** Changes plan, seats or cycle (PAY-2a, PAY-2b, PAY-3, PAY-4). */
   changePlan(accountId: string, input: ChangePlanInput, requestKey: string): Promise<ChangeResult>;
   /**
-   * Tells one account of a plan's new price (PAY-5); false when its workflow is not running.
-   * The change id makes a repeated announcement harmless.
+   * Starts the fan-out workflow that tells every account of a plan's new price (PAY-5), or
+   * finds the one already started for the change id, and waits up to `waitMs` for it to
+   * finish: its outcome, or null while it is still telling accounts (it goes on regardless).
    */
-  announcePriceChange(accountId: string, input: PriceChangeInput): Promise<boolean>;
+  announcePriceChange(input: PriceChangeInput, waitMs: number): Promise<PriceChangeOutcome | null>;
   /**
    * Passes a payment fact Stripe reported to the account's workflow (a signal); false when no
    * workflow of the account is running. The workflow ignores an event id it has recorded.

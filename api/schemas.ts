@@ -6,6 +6,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { AccountView, ChangeQuote, ChangeResult, CommandResult } from '../workflows/messages';
 import { errorCodes } from './errors';
 import { activityCategories, timelineKinds } from './timeline';
+import { opsReasons } from '../workflows/policy/ops-actions';
 
 /** A string that is one of `values`, typed as their union. */
 const literals = <const T extends readonly string[]>(values: T, description?: string) =>
@@ -50,6 +51,8 @@ export const readModelStatuses = [
 export const ReadModelStatus = literals(readModelStatuses);
 
 const Instant = Type.String({ format: 'date-time' });
+/** TERM-1: why the vendor suspends or terminates an account (a code, never free text). */
+export const OpsReason = literals(opsReasons);
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const Money = Type.Object({
@@ -62,7 +65,13 @@ export const AccountViewSchema = Type.Object(
     accountId: Type.String(),
     status: AccountStatus,
     suspensionReason: Nullable(
-      literals(['trial_expired', 'payment_failed', 'billing_details_missing', 'code_abuse']),
+      literals([
+        'trial_expired',
+        'payment_failed',
+        'billing_details_missing',
+        'code_abuse',
+        'ops_suspended',
+      ]),
     ),
     planId: Type.String(),
     planName: Type.String(),
@@ -84,6 +93,8 @@ export const AccountViewSchema = Type.Object(
           'warn_inactive',
           'delete_inactive',
           'erase',
+          'ops_suspend',
+          'ops_terminate',
         ]),
         description: Type.String(),
       }),
@@ -111,6 +122,29 @@ export const AccountViewSchema = Type.Object(
     lastActivityAt: Instant,
     deletionDueAt: Nullable(Instant),
     erasedAt: Nullable(Instant),
+    opsNotice: Nullable(
+      Type.Object(
+        {
+          action: literals(['suspend', 'terminate']),
+          reason: OpsReason,
+          announcedAt: Instant,
+          effectiveAt: Instant,
+        },
+        { description: 'TERM-1: a suspension or termination announced to the owner' },
+      ),
+    ),
+    opsSuspension: Nullable(
+      Type.Object(
+        { reason: OpsReason, since: Instant },
+        { description: 'TERM-1: suspended by the vendor (suspensionReason `ops_suspended`)' },
+      ),
+    ),
+    termination: Nullable(
+      Type.Object(
+        { reason: OpsReason, at: Instant },
+        { description: 'TERM-1: terminated by the vendor; the status is `cancelled`' },
+      ),
+    ),
   },
   { description: 'The account as its workflow sees it now' },
 );

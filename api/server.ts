@@ -3,8 +3,7 @@
  * listens, and on SIGINT/SIGTERM stops accepting requests, lets the ones in flight finish,
  * then closes its connections.
  */
-import { Client, Connection } from '@temporalio/client';
-import { createLogger, createPool } from '../infra/clients';
+import { connectTemporalClient, createLogger, createPool } from '../infra/clients';
 import { ConfigError, loadConfig } from '../infra/config';
 import { buildApp } from './app';
 import { fileCatalog } from './catalog';
@@ -26,8 +25,8 @@ async function main(): Promise<void> {
   }
 
   const pool = createPool(config.databaseUrl);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = await connectTemporalClient(config);
+  const connection = client.connection;
   const app = buildApp({
     config,
     gateway: new TemporalAccountGateway(client, {

@@ -7,7 +7,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { accountWorkflowId } from '../workflows/ids';
+import { accountWorkflowId, priceChangeWorkflowId } from '../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
@@ -16,7 +16,6 @@ import {
   eraseOnRequestUpdate,
   paymentEventSignal,
   previewChangeUpdate,
-  priceChangeSignal,
   seatsInUseSignal,
   sharedLoginDetectedSignal,
   usageReportedSignal,
@@ -33,12 +32,28 @@ import {
   type PaymentMethodUpdateInput,
   type PriceChangeInput,
 } from '../workflows/messages';
+import {
+  reactivateAccountUpdate,
+  suspendAccountUpdate,
+  terminateAccountUpdate,
+  type OpsActionInput,
+  type ReactivationInput,
+} from '../workflows/ops-messages';
+import type {
+  PriceChangeOutcome,
+  PriceChangeWorkflowInput,
+} from '../workflows/price-change-messages';
 import { InvalidPageTokenError, type AccountGateway, type HistoryPage } from './gateway';
 
 /** The workflow type, by name: the API never imports workflow code. */
 export const ACCOUNT_WORKFLOW_TYPE = 'accountWorkflow';
 
 type AccountWorkflow = (input: AccountWorkflowInput) => Promise<unknown>;
+
+/** The PAY-5 fan-out workflow's type, by name. */
+export const PRICE_CHANGE_WORKFLOW_TYPE = 'priceChangeWorkflow';
+
+type PriceChangeWorkflow = (input: PriceChangeWorkflowInput) => Promise<PriceChangeOutcome>;
 
 const HISTORY_PAGE_SIZE = 100;
 
@@ -93,6 +108,36 @@ export class TemporalAccountGateway implements AccountGateway {
     );
   }
 
+  suspendAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(suspendAccountUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  reactivateAccount(
+    accountId: string,
+    input: ReactivationInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(reactivateAccountUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
+  terminateAccount(
+    accountId: string,
+    input: OpsActionInput,
+    requestKey: string,
+  ): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(terminateAccountUpdate, { args: [input], updateId: requestKey }),
+    );
+  }
+
   changePlan(accountId: string, input: ChangePlanInput, requestKey: string): Promise<ChangeResult> {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(changePlanUpdate, { args: [input], updateId: requestKey }),
@@ -120,13 +165,32 @@ export class TemporalAccountGateway implements AccountGateway {
     }
   }
 
-  async announcePriceChange(accountId: string, input: PriceChangeInput): Promise<boolean> {
+  async announcePriceChange(
+    change: PriceChangeInput,
+    waitMs: number,
+  ): Promise<PriceChangeOutcome | null> {
+    const workflowId = priceChangeWorkflowId(change.changeId);
     try {
-      await this.handle(accountId).signal(priceChangeSignal, input);
-      return true;
+      await this.client.workflow.start<PriceChangeWorkflow>(PRICE_CHANGE_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: this.options.taskQueue,
+        args: [{ change }],
+        // A repeated announcement joins the running fan-out; a finished one is not run again.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return false;
-      throw error;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    const result = this.client.workflow.getHandle<PriceChangeWorkflow>(workflowId).result();
+    let timer: NodeJS.Timeout | undefined;
+    const stillRunning = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), waitMs);
+    });
+    try {
+      return await Promise.race([result, stillRunning]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -193,6 +193,12 @@ const activityWords: Record<string, ActivityWords> = {
     completed: 'The product acknowledged the deletion',
     failed: 'The product did not acknowledge the deletion yet',
   },
+  recordAuditEvent: {
+    category: 'state_change',
+    scheduled: 'An ops action (TERM-1) being recorded in the audit log',
+    completed: 'Ops action recorded in the audit log',
+    failed: 'Ops action could not be recorded yet',
+  },
   attachPaymentMethod: {
     category: 'payment_method',
     scheduled: 'Payment method being attached at the processor',

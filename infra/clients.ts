@@ -1,9 +1,11 @@
 /** Factories for the platform's clients, each built from typed configuration. */
+import { Client, Connection } from '@temporalio/client';
 import nodemailer, { type Transporter } from 'nodemailer';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import Stripe from 'stripe';
-import type { Config } from './config';
+import { requirePayloadKeys, type Config } from './config';
+import { PayloadEncryptionPlugin } from './payload-codec';
 
 /**
  * Personal data and secrets that never reach a log line (GDPR-1, PAY-8). Person names are
@@ -58,4 +60,16 @@ export function createStripe(config: Pick<Config, 'stripe'>): Stripe {
 
 export function createMailTransport(smtpUrl: string): Transporter {
   return nodemailer.createTransport(smtpUrl);
+}
+
+/**
+ * A Temporal client that encrypts the payloads it sends and decrypts those it reads (GDPR-1).
+ * Close it with `client.connection.close()`.
+ */
+export async function connectTemporalClient(
+  config: Pick<Config, 'temporal' | 'payloadEncryption'>,
+): Promise<Client> {
+  const plugin = new PayloadEncryptionPlugin(requirePayloadKeys(config));
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return new Client({ connection, namespace: config.temporal.namespace, plugins: [plugin] });
 }

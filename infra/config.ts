@@ -41,6 +41,18 @@ export interface Config {
      */
     readonly trustProxy: boolean;
   };
+  /**
+   * Keys that encrypt workflow payloads (GDPR-1), from `PAYLOAD_KEYS`; null when unset, which
+   * the worker and the API refuse to start with.
+   */
+  readonly payloadEncryption: PayloadKeys | null;
+}
+
+/** The keys workflow payloads are encrypted with: the current one encodes, all decode. */
+export interface PayloadKeys {
+  readonly currentKeyId: string;
+  /** Key id → the 32-byte AES-256 key, base64-encoded. */
+  readonly keys: Readonly<Record<string, string>>;
 }
 
 export const apiRoles = ['signup', 'owner', 'support', 'ops'] as const;
@@ -96,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       trustProxy: flag('API_TRUST_PROXY', env.API_TRUST_PROXY),
     },
+    payloadEncryption: payloadKeys(env.PAYLOAD_KEYS),
   };
   return deepFreeze(config);
 }
@@ -192,6 +205,76 @@ export function apiKeys(value: string | undefined): ApiKeyEntry[] {
     }
     return { role: role as ApiRole, sha256, accountId: accountId as string | null, label };
   });
+}
+
+/** The payload keys; throws for processes that talk to Temporal without them. */
+export function requirePayloadKeys(config: Pick<Config, 'payloadEncryption'>): PayloadKeys {
+  if (config.payloadEncryption === null) {
+    throw new ConfigError(
+      'PAYLOAD_KEYS is not set: workflow payloads are encrypted (GDPR-1); ' +
+        'see "Payload encryption (GDPR-1)" in README.md',
+    );
+  }
+  return config.payloadEncryption;
+}
+
+/** Key ids appear in every encrypted payload's metadata: short and printable. */
+export const payloadKeyIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+export const payloadKeyBytes = 32;
+
+/** A base64-encoded 32-byte key as bytes, or null when it is not one. */
+export function decodePayloadKey(encoded: unknown): Buffer | null {
+  if (typeof encoded !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return null;
+  const bytes = Buffer.from(encoded, 'base64');
+  return bytes.length === payloadKeyBytes ? bytes : null;
+}
+
+/**
+ * `PAYLOAD_KEYS`: `{ "current": "<key id>", "keys": { "<key id>": "<base64 of 32 bytes>" } }`.
+ * Rotation adds a key and makes it current; retired keys stay listed for decoding.
+ */
+export function payloadKeys(value: string | undefined): PayloadKeys | null {
+  if (optional(value) === null) return null;
+  const shape =
+    'PAYLOAD_KEYS must be JSON { "current": "<key id>", "keys": { "<key id>": "<base64 of 32 bytes>" } }';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value!);
+  } catch {
+    throw new ConfigError(`${shape}; it is not JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(shape);
+  }
+  const { current, keys } = parsed as Record<string, unknown>;
+  if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) {
+    throw new ConfigError(`${shape}; "keys" is missing`);
+  }
+  const entries = Object.entries(keys as Record<string, unknown>);
+  if (entries.length === 0) throw new ConfigError('PAYLOAD_KEYS.keys lists no key');
+  for (const [id, key] of entries) {
+    if (!payloadKeyIdPattern.test(id)) {
+      throw new ConfigError(
+        `PAYLOAD_KEYS key id "${id}" must be 1-64 letters, digits, dots, dashes or underscores`,
+      );
+    }
+    if (decodePayloadKey(key) === null) {
+      throw new ConfigError(
+        `PAYLOAD_KEYS.keys["${id}"] must be ${payloadKeyBytes} random bytes, base64-encoded ` +
+          '(e.g. `openssl rand -base64 32`)',
+      );
+    }
+  }
+  const checked = Object.fromEntries(entries) as Record<string, string>;
+  if (typeof current !== 'string' || current === '') {
+    throw new ConfigError('PAYLOAD_KEYS.current must name the key new payloads are encrypted with');
+  }
+  if (!Object.hasOwn(checked, current)) {
+    throw new ConfigError(
+      `PAYLOAD_KEYS.current is "${current}", which is not among its keys (${Object.keys(checked).join(', ')})`,
+    );
+  }
+  return { currentKeyId: current, keys: checked };
 }
 
 function deepFreeze<T>(value: T): T {

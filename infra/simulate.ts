@@ -11,6 +11,7 @@ import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { resolveTestServer, toolContext } from './tools';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ephemeralPayloadKeys, PayloadEncryptionPlugin } from './payload-codec';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { BillingActivities } from '../activities/contract';
 import { accountWorkflowId, couponWorkflowId } from '../workflows/ids';
@@ -337,11 +338,13 @@ async function main(): Promise<void> {
   const testServer = await resolveTestServer(
     toolContext((line) => console.error(`[tools] ${line}`)),
   );
-  const env = await TestWorkflowEnvironment.createTimeSkipping(
-    testServer.kind === 'path'
+  // Payloads are encrypted as on the platform (GDPR-1); the server and its key live for this run.
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    ...(testServer.kind === 'path'
       ? { server: { executable: { type: 'existing-path', path: testServer.path } } }
-      : {},
-  );
+      : {}),
+    plugins: [new PayloadEncryptionPlugin(ephemeralPayloadKeys('simulation'))],
+  });
   try {
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),

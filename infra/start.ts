@@ -6,6 +6,8 @@
  *   - Temporal: the dev server with its Web UI (ports 7233 and 8233 when free), workflows kept
  *     in .data/temporal.sqlite.
  *   - Mail: SMTP_URL, or a local sink writing every message to .data/mail as a .eml file.
+ *   - Payload encryption: PAYLOAD_KEYS, or a local key kept in .data/payload-keys.json, so that
+ *     restarts still read the workflows kept in .data/temporal.sqlite.
  *   - Stripe: with STRIPE_API_KEY (and optionally STRIPE_API_BASE) the real thing, otherwise
  *     stripe-mock, so no Stripe account is needed.
  *   - The worker and the API as child processes, given all of the above in their environment.
@@ -17,6 +19,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from './config';
 import { migrate } from './db/migrate';
+import { formatPayloadKeys, localPayloadKeys } from './payload-codec';
 import { redactUrl, startPostgres } from './postgres';
 import {
   canConnect,
@@ -45,6 +48,12 @@ async function main(life: Lifecycle): Promise<number> {
   const config = loadConfig(env); // fails early on malformed settings
   const useStripeMock = !env.STRIPE_API_KEY?.trim();
   const useSmtpSink = !env.SMTP_URL?.trim();
+
+  // Without PAYLOAD_KEYS, workflow payloads are encrypted with a key kept beside the dev
+  // server's database: the key must outlive a restart as long as the histories do.
+  const payloadKeysFile = path.join(dataDir, 'payload-keys.json');
+  const localPayload = env.PAYLOAD_KEYS?.trim() ? null : localPayloadKeys(payloadKeysFile);
+  if (localPayload?.created) log(`payload keys: created ${payloadKeysFile}`);
 
   for (const entry of ['worker/main.ts', 'api/server.ts']) {
     if (!fs.existsSync(path.join(repoRoot, entry))) {
@@ -114,6 +123,7 @@ async function main(life: Lifecycle): Promise<number> {
     SMTP_URL: smtpUrl,
     API_PORT: String(apiPort),
     ...(localKeys ? { API_KEYS: localKeys.config } : {}),
+    ...(localPayload ? { PAYLOAD_KEYS: formatPayloadKeys(localPayload.keys) } : {}),
   };
   if (!stripeBase) delete childEnv.STRIPE_API_BASE;
 
@@ -136,6 +146,9 @@ async function main(life: Lifecycle): Promise<number> {
   const mailLine = useSmtpSink
     ? `sunk into ${path.relative(process.cwd(), mailDir) || mailDir}/ as .eml files (SMTP_URL is not set)`
     : `sent through ${redactUrl(smtpUrl)}`;
+  const payloadLine = localPayload
+    ? `${path.relative(process.cwd(), payloadKeysFile) || payloadKeysFile} (PAYLOAD_KEYS is not set); the Web UI shows payloads encrypted`
+    : `PAYLOAD_KEYS, current key "${config.payloadEncryption?.currentKeyId ?? ''}"`;
   console.log(
     [
       '',
@@ -147,6 +160,7 @@ async function main(life: Lifecycle): Promise<number> {
       `  Postgres         ${redactUrl(postgres.url)}`,
       `  Stripe           ${stripeLine}`,
       `  Mail             ${mailLine}`,
+      `  Payload keys     ${payloadLine}`,
       ...(localKeys
         ? [
             '  API keys for this run (API_KEYS is not set):',

@@ -13,6 +13,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { migrate } from './db/migrate';
+import { ephemeralPayloadKeys, formatPayloadKeys } from './payload-codec';
 import { startPostgres, sweepTestClusters } from './postgres';
 import {
   errorMessage,
@@ -126,6 +127,8 @@ async function main(life: Lifecycle): Promise<number> {
       TEMPORAL_ADDRESS: servers.temporal.address,
       TEMPORAL_NAMESPACE: servers.temporal.namespace,
       TEMPORAL_UI_URL: servers.temporal.uiUrl,
+      // The servers keep nothing beyond this run, so neither does the payload key.
+      PAYLOAD_KEYS: formatPayloadKeys(ephemeralPayloadKeys('test-run')),
     };
     // Tests never send real mail: they start their own SMTP sink.
     delete env.SMTP_URL;

@@ -15,7 +15,8 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import { createActivities } from '../activities';
 import { createMailTransport, createStripe } from '../infra/clients';
-import type { Config } from '../infra/config';
+import { requirePayloadKeys, type Config } from '../infra/config';
+import { PayloadEncryptionPlugin } from '../infra/payload-codec';
 
 const infraDir = path.join(__dirname, '..', 'infra');
 
@@ -52,6 +53,8 @@ export async function createBillingWorker(args: {
   readonly options?: Partial<WorkerOptions>;
 }): Promise<BillingWorker> {
   const { config, pool, logger } = args;
+  // On the connection, so that every worker created on it encrypts and decrypts payloads.
+  const encryption = new PayloadEncryptionPlugin(requirePayloadKeys(config));
   const activities = createActivities({
     pool,
     stripe: createStripe(config),
@@ -62,7 +65,10 @@ export async function createBillingWorker(args: {
     logger,
     productWebhook: config.productWebhook,
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect({
+    address: config.temporal.address,
+    plugins: [encryption],
+  });
   try {
     const worker = await Worker.create({
       connection,

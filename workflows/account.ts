@@ -20,6 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { AuditActivities } from '../activities/audit';
 import type { BillingActivities } from '../activities/contract';
 import {
   accountStateQuery,
@@ -59,6 +60,7 @@ import { decideChange, refuseChangeEarly, type PlanChangeRequest } from './polic
 import type { PlanTerms } from './policy/catalog';
 import { registerCouponHandlers } from './coupon-handlers';
 import { openCouponAccount } from './policy/coupon';
+import { registerOpsHandlers } from './ops-handlers';
 import { registerPaymentEventHandlers } from './payment-events';
 import type { PaymentEventsState } from './policy/payment-events';
 import { retentionWorkflowId } from './ids';
@@ -92,6 +94,12 @@ const payments = proxyActivities<Pick<BillingActivities, 'attachPaymentMethod' |
     maximumInterval: '10 minutes',
     nonRetryableErrorTypes: ['CARD_DECLINED', 'PAYMENT_METHOD_REJECTED'],
   },
+});
+
+/** TERM-1 audit records: bookkeeping, retried until they succeed (idempotent by key). */
+const audit = proxyActivities<AuditActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** What continue-as-new carries into the next run. */
@@ -282,6 +290,8 @@ export async function accountWorkflow(
     enqueue: (command) => inbox.push({ input: command }),
   });
 
+  registerOpsHandlers({ submit, validate });
+
   const paymentEvents = registerPaymentEventHandlers({
     state: () => state,
     carried: carried?.paymentEvents,
@@ -423,6 +433,15 @@ export async function accountWorkflow(
           accountId: state.accountId,
           reason: effect.reason,
           erasedAt: effect.erasedAt,
+          idempotencyKey: effect.idempotencyKey,
+        });
+        return null;
+      case 'record_audit_event':
+        await audit.recordAuditEvent({
+          accountId: state.accountId,
+          kind: effect.event,
+          detail: effect.detail,
+          occurredAt: effect.occurredAt,
           idempotencyKey: effect.idempotencyKey,
         });
         return null;

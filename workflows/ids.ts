@@ -14,6 +14,11 @@ export function couponWorkflowId(codeHash: string): string {
   return `coupon:${codeHash}`;
 }
 
+/** One fan-out workflow per announced price change (PAY-5), keyed by the change id. */
+export function priceChangeWorkflowId(changeId: string): string {
+  return `price-change:${changeId}`;
+}
+
 /** GDPR-4: one retention timer per ended account. */
 export function retentionWorkflowId(accountId: string): string {
   return `retention:${accountId}`;

@@ -68,6 +68,12 @@ export const refusalTypes = [
   'ACCOUNT_ALREADY_HAS_CODE',
   'NOT_A_COUPON_ACCOUNT',
   'SEATS_OUT_OF_RANGE',
+  // TERM-1 ops actions (workflows/policy/ops-actions.ts)
+  'ALREADY_SUSPENDED',
+  'OPS_ACTION_PENDING',
+  'TERMINATION_PENDING',
+  'NOT_SUSPENDED',
+  'SUSPENSION_NOT_LIFTABLE',
 ] as const;
 export type RefusalType = (typeof refusalTypes)[number];
 

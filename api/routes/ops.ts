@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { accountWorkflowId } from '../../workflows/ids';
+import { accountWorkflowId, priceChangeWorkflowId } from '../../workflows/ids';
 import { requestKeyFor, type AppContext } from '../app';
 import type { RoutesPlugin } from '../typebox';
 import { ApiError } from '../errors';
@@ -25,7 +25,8 @@ import { buildTimeline } from '../timeline';
 
 const DEFAULT_LIMIT = 50;
 /** Accounts read per page of the read model while announcing a price change. */
-const FAN_OUT_PAGE = 200;
+/** How long an announcement waits for its fan-out before answering that it goes on. */
+const PRICE_CHANGE_WAIT_MS = 10_000;
 
 export const PlanParams = Type.Object(
   { planId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) },
@@ -61,7 +62,18 @@ export const ReportedResponse = Type.Object({ accountId, accepted: Type.Boolean(
 export const PriceChangeResponse = Type.Object({
   changeId: Type.String({ description: 'Repeating the announcement with this id is harmless' }),
   planId: Type.String(),
-  notified: Type.Integer({ description: 'Accounts on the plan whose workflow was told' }),
+  workflowId: Type.String({ description: 'The fan-out workflow, in the Temporal Web UI' }),
+  complete: Type.Boolean({
+    description:
+      'Whether every account was told before the answer; if not, the fan-out goes on durably ' +
+      'and its progress is the workflow named by workflowId',
+  }),
+  notified: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Accounts on the plan whose workflow was told (null until complete)',
+  }),
+  skipped: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Accounts on the plan whose workflow had already ended (null until complete)',
+  }),
 });
 const opaqueToken = (description: string) =>
   Type.String({ pattern: '^[A-Za-z0-9_-]{1,4096}$', description });
@@ -176,22 +188,16 @@ export function opsRoutes(deps: AppContext): RoutesPlugin {
           currency: request.body.currency,
           seatPrice: { ...request.body.seatPrice },
         };
-        // Fan-out over the read model; each workflow ignores a change id it has already heard,
-        // so a retry with the same Idempotency-Key is safe even after a partial run.
-        let notified = 0;
-        let after: AccountCursor | null = null;
-        for (;;) {
-          const page = await deps.store.listAccounts({ status: null, limit: FAN_OUT_PAGE, after });
-          for (const row of page) {
-            if (row.planId !== planId || row.currency !== input.currency) continue;
-            if (row.status === 'cancelled') continue;
-            if (await deps.gateway.announcePriceChange(row.accountId, input)) notified += 1;
-          }
-          const last = page[page.length - 1];
-          if (page.length < FAN_OUT_PAGE || !last) break;
-          after = { createdAt: last.createdAt, accountId: last.accountId };
-        }
-        return reply.code(202).send({ changeId, planId, notified });
+        // The fan-out is a workflow: it survives this process and the caller's patience.
+        const outcome = await deps.gateway.announcePriceChange(input, PRICE_CHANGE_WAIT_MS);
+        return reply.code(202).send({
+          changeId,
+          planId,
+          workflowId: priceChangeWorkflowId(changeId),
+          complete: outcome !== null,
+          notified: outcome?.notified ?? null,
+          skipped: outcome?.skipped ?? null,
+        });
       },
     );
 

@@ -120,6 +120,36 @@ describe('templates', () => {
       lt: 'Jūsų paskyra sustabdyta',
       ro: 'Contul dumneavoastră a fost suspendat',
     },
+    ops_suspension_notice: {
+      en: 'Your account will be suspended',
+      lt: 'Jūsų paskyra bus sustabdyta',
+      ro: 'Contul dumneavoastră va fi suspendat',
+    },
+    ops_termination_notice: {
+      en: 'Your account will be terminated',
+      lt: 'Jūsų paskyra bus panaikinta',
+      ro: 'Contul dumneavoastră va fi închis definitiv',
+    },
+    ops_suspended: {
+      en: 'Your account is suspended',
+      lt: 'Jūsų paskyra sustabdyta',
+      ro: 'Contul dumneavoastră a fost suspendat',
+    },
+    ops_terminated: {
+      en: 'Your account is terminated',
+      lt: 'Jūsų paskyra panaikinta',
+      ro: 'Contul dumneavoastră a fost închis definitiv',
+    },
+    ops_reactivated: {
+      en: 'Your account is active again',
+      lt: 'Jūsų paskyra vėl aktyvi',
+      ro: 'Contul dumneavoastră este din nou activ',
+    },
+    ops_action_withdrawn: {
+      en: 'Your account will not be suspended',
+      lt: 'Jūsų paskyra nebus sustabdyta',
+      ro: 'Contul dumneavoastră nu va fi suspendat',
+    },
   };
   const greetings: Record<Language, string> = {
     en: 'Hello Ona Petrauskė,',
@@ -177,6 +207,24 @@ describe('templates', () => {
         effectiveAt,
       });
       expect(text).toContain(sentence);
+    },
+  );
+
+  test.each([
+    ['en', 'suspended on 2026-03-17 23:59 UTC', 'terminated on 2026-03-17 23:59 UTC'],
+    ['lt', 'sustabdyta 2026-03-17 23:59 UTC', 'panaikinta 2026-03-17 23:59 UTC'],
+    ['ro', 'suspendat la 2026-03-17 23:59 UTC', 'închis definitiv la 2026-03-17 23:59 UTC'],
+  ] as const)(
+    'TERM-1: the %s suspension and termination warnings name the date the action takes effect',
+    (language, suspension, termination) => {
+      const data = { fullName: 'Ona', effectiveAt };
+      expect(renderEmail('ops_suspension_notice', language, data).text).toContain(suspension);
+      expect(renderEmail('ops_termination_notice', language, data).text).toContain(termination);
+      for (const template of ['ops_suspension_notice', 'ops_termination_notice'] as const) {
+        expect(() => renderEmail(template, language, { fullName: 'Ona' })).toThrow(
+          EmailDataMissingError,
+        );
+      }
     },
   );
 

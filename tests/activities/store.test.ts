@@ -247,6 +247,9 @@ describe('publishAccount', () => {
       lastActivityAt: '2026-03-14T09:30:00.000Z',
       deletionDueAt: '2026-05-09T09:30:00.000Z',
       erasedAt: null,
+      opsNotice: null,
+      opsSuspension: null,
+      termination: null,
     };
   }
 

@@ -127,6 +127,21 @@ function sample(id: RouteId, accountId: string): InjectOptions {
       url: `/v1/support/accounts/${accountId}/owner-key`,
     },
     'support.get': { method: 'GET', url: `/v1/support/accounts/${accountId}` },
+    'support.suspend': {
+      method: 'POST',
+      url: `/v1/support/accounts/${accountId}/suspension`,
+      payload: { reason: 'terms_breach' },
+    },
+    'support.reactivate': {
+      method: 'POST',
+      url: `/v1/support/accounts/${accountId}/reactivation`,
+      payload: { reason: 'resolved' },
+    },
+    'ops.terminate': {
+      method: 'POST',
+      url: `/v1/ops/accounts/${accountId}/termination`,
+      payload: { reason: 'terms_breach' },
+    },
     'ops.schedulePriceChange': {
       method: 'POST',
       url: '/v1/ops/plans/team/price-changes',

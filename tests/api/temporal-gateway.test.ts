@@ -7,11 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { BillingActivities } from '../../activities/contract';
+import type { PriceChangeActivities } from '../../activities/price-change-contract';
 import { classify } from '../../api/errors';
 import { TemporalAccountGateway } from '../../api/temporal-gateway';
 import { buildTimeline } from '../../api/timeline';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import { temporalAddress } from '../support/env';
+import { temporalPlugins } from '../support/temporal';
+import { eventually } from '../workflows/eventually';
 
 const plan: PlanTerms = {
   planId: 'team',
@@ -41,10 +44,23 @@ const activities: BillingActivities = {
         )
       : Promise.resolve({ paymentId: `pi_${randomUUID()}` }),
   recordPaidInvoice: () => Promise.resolve({ number: '2026-000001' }),
-  sendEmail: ({ idempotencyKey }) => Promise.resolve({ messageId: `<${idempotencyKey}@test>` }),
+  sendEmail: ({ accountId, template, idempotencyKey }) => {
+    if (template === 'price_change_notice') priceNotices.push(accountId);
+    return Promise.resolve({ messageId: `<${idempotencyKey}@test>` });
+  },
   eraseAccount: ({ erasedAt }) => Promise.resolve({ erasedAt, erased: {} }),
   notifyAccountDeleted: () => Promise.resolve({ delivered: true }),
   publishAccount: () => Promise.resolve(),
+};
+
+/** What the read model lists for a price change, and whose owners were sent its notice. */
+const listedOnPlan: string[] = [];
+const priceNotices: string[] = [];
+const priceChangeActivities: PriceChangeActivities = {
+  listAccountsOnPlan: ({ after, limit }) => {
+    const sorted = [...listedOnPlan].sort();
+    return Promise.resolve(sorted.filter((id) => after === null || id > after).slice(0, limit));
+  },
 };
 
 const taskQueue = `api-gateway-${randomUUID()}`;
@@ -56,13 +72,13 @@ let gateway: TemporalAccountGateway;
 
 beforeAll(async () => {
   const address = temporalAddress();
-  connection = await Connection.connect({ address });
-  native = await NativeConnection.connect({ address });
+  connection = await Connection.connect({ address, plugins: temporalPlugins() });
+  native = await NativeConnection.connect({ address, plugins: temporalPlugins() });
   worker = await Worker.create({
     connection: native,
     taskQueue,
     workflowsPath: require.resolve('../../workflows/index'),
-    activities,
+    activities: { ...activities, ...priceChangeActivities },
   });
   running = worker.run();
   gateway = new TemporalAccountGateway(new Client({ connection }), {
@@ -141,14 +157,33 @@ describe('TemporalAccountGateway on a real Temporal server', () => {
       code: 'CONFIRMATION_REQUIRED',
       clause: 'PAY-4',
     });
-    expect(
-      await gateway.announcePriceChange(newAccountId(), {
-        changeId: 'c',
-        planId: 'team',
-        currency: 'USD',
-        seatPrice: { monthly: 1, annual: 1 },
-      }),
-    ).toBe(false);
+  });
+
+  it('PAY-5: an announcement runs one fan-out per change id; repeating it reports the same outcome', async () => {
+    const told = [newAccountId(), newAccountId()];
+    for (const accountId of told) {
+      await gateway.openAccount({ accountId, plan, seats: 2, cycle: 'monthly' });
+    }
+    // The read model also lists an account whose workflow never ran: it is skipped.
+    listedOnPlan.push(...told, newAccountId());
+    const change = {
+      changeId: randomUUID(),
+      planId: 'team',
+      currency: 'USD' as const,
+      seatPrice: { monthly: 2500, annual: 24000 },
+    };
+
+    const outcome = await gateway.announcePriceChange(change, 30_000);
+    const again = await gateway.announcePriceChange(change, 30_000);
+
+    expect(outcome).toEqual({ changeId: change.changeId, notified: 2, skipped: 1 });
+    expect(again).toEqual(outcome);
+    // The fan-out ends once the signals are delivered; each account sends its notice after.
+    const noticed = await eventually(
+      () => Promise.resolve([...priceNotices].sort()),
+      (ids) => ids.length >= told.length,
+    );
+    expect(noticed).toEqual([...told].sort());
   });
 
   it('a refusal arrives as a problem with the workflow’s code', async () => {

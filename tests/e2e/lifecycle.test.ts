@@ -5,7 +5,7 @@
  * paid to cancelled through HTTP only.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import pino from 'pino';
 import type pg from 'pg';
 import { buildApp } from '../../api/app';
@@ -14,12 +14,14 @@ import { generateKey, keyDigestHex } from '../../api/keys';
 import { PgGdprStore } from '../../api/gdpr-store';
 import { PgStore } from '../../api/store';
 import { TemporalAccountGateway } from '../../api/temporal-gateway';
-import { createPool } from '../../infra/clients';
+import { connectTemporalClient, createPool } from '../../infra/clients';
 import { loadConfig, type Config } from '../../infra/config';
 import { startSmtpSink } from '../../infra/smtp-sink';
 import { startStripeSandbox, type StripeSandbox } from '../../infra/stripe-sandbox';
 import { createBillingWorker, type BillingWorker } from '../../worker/worker';
+import { EncryptionCodec, formatPayloadKeys, isEncrypted } from '../../infra/payload-codec';
 import { databaseUrl, stripeApiBase, temporalAddress } from '../support/env';
+import { historyPayloads, testPayloadKeys, utf8 } from '../support/temporal';
 
 type Sink = Awaited<ReturnType<typeof startSmtpSink>>;
 type App = ReturnType<typeof buildApp>;
@@ -31,7 +33,6 @@ let sink: Sink;
 let stripe: StripeSandbox;
 let billing: BillingWorker;
 let running: Promise<void>;
-let connection: Connection;
 let client: Client;
 let app: App;
 let baseUrl: string;
@@ -47,6 +48,7 @@ beforeAll(async () => {
     STRIPE_API_KEY: 'sk_test_123',
     SMTP_URL: sink.url,
     LOG_LEVEL: 'warn',
+    PAYLOAD_KEYS: formatPayloadKeys(testPayloadKeys()),
     API_KEYS: JSON.stringify(
       (['signup', 'support', 'ops'] as const).map((role) => ({
         role,
@@ -59,8 +61,8 @@ beforeAll(async () => {
   billing = await createBillingWorker({ config, pool, logger, smtpUrl: sink.url });
   running = billing.run();
 
-  connection = await Connection.connect({ address: config.temporal.address });
-  client = new Client({ connection, namespace: config.temporal.namespace });
+  // The API's own client, as api/server.ts makes it.
+  client = await connectTemporalClient(config);
   app = buildApp({
     config,
     gateway: new TemporalAccountGateway(client, {
@@ -79,7 +81,7 @@ afterAll(async () => {
   await app?.close();
   billing?.shutdown();
   await running;
-  await connection?.close();
+  await client?.connection.close();
   await pool?.end();
   await stripe?.stop();
   await sink?.stop();
@@ -225,16 +227,27 @@ test('PAY-1a PAY-1c PAY-7 PAY-2b CAN-2: signup, card, invoice, receipt, plan cha
   expect(listed.status).toBe(200);
   expect(JSON.stringify(listed.body)).toContain(accountId);
 
-  // GDPR-1: the workflow's raw history on the server, every payload decoded as text, holds
-  // neither the owner's name nor email, although signup, charge and receipt all used them.
+  // GDPR-1: the workflow's raw history on the server, every byte read as text, holds neither
+  // the owner's name nor email, although signup, charge and receipt all used them; every
+  // payload in it is encrypted. Decrypted, the payloads hold the account and still neither.
   const history = await client.workflow.getHandle(`account:${accountId}`).fetchHistory();
-  const text = JSON.stringify(history, (_key, value: unknown) =>
-    value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value,
-  );
-  expect(text).toContain(accountId);
-  expect(text).not.toContain(email);
-  expect(text).not.toContain('Ona Petraitė');
-  expect(text).not.toContain(email.split('@')[0]);
+  const asText = (value: unknown): string =>
+    JSON.stringify(value, (_key, inner: unknown) =>
+      inner instanceof Uint8Array ? utf8(inner) : inner,
+    );
+  const payloads = historyPayloads(history).map(({ payload }) => payload);
+  expect(payloads.length).toBeGreaterThan(10);
+  expect(payloads.filter((payload) => !isEncrypted(payload))).toEqual([]);
+  const decoded = await new EncryptionCodec(testPayloadKeys()).decode(payloads);
+  const stored = payloads.map((payload) => utf8(payload.data)).join('\n');
+  const plain = decoded.map((payload) => utf8(payload.data)).join('\n');
+  expect(stored).not.toContain(accountId);
+  expect(plain).toContain(`"accountId":"${accountId}"`);
+  for (const text of [asText(history), plain]) {
+    expect(text).not.toContain(email);
+    expect(text).not.toContain('Ona Petraitė');
+    expect(text).not.toContain(email.split('@')[0]);
+  }
 });
 
 test('CAN-1: support files a cancellation; the owner is told when it takes effect', async () => {

@@ -14,6 +14,7 @@ import {
   decide,
   nextDeadline,
   reportActivity,
+  viewAccount,
   type AccountState,
 } from '../../workflows/policy/account';
 import { missingBillingFields } from '../../workflows/policy/billing-details';
@@ -264,6 +265,13 @@ describe('coupon account (LTD-4, LTD-6, LTD-9, LTD-10)', () => {
     const monthEnd = decide(state, { kind: 'deadline_reached' }, at('2026-12-01T00:00:00Z'));
     expect(monthEnd.effects).toEqual([]);
     expect(monthEnd.state.coupon?.due).toEqual([]);
+  });
+
+  test('LTD-4, LTD-5: the account view prices a month by its extra seats only, never the plan price', () => {
+    const within = viewAccount(open());
+    expect(within.periodPrice).toEqual({ amount: 0, currency: 'USD' });
+    const over = decide(open(), { kind: 'coupon_seats_changed', seats: 5 }, opened + DAY_MS);
+    expect(viewAccount(over.state).periodPrice).toEqual({ amount: 3 * 3900, currency: 'USD' });
   });
 
   test('LTD-6: going over the included seats emails the owner once per episode', () => {

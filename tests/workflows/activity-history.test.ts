@@ -14,7 +14,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { accountWorkflow } from '../../workflows';
 import { accountWorkflowId } from '../../workflows/ids';
 import { accountStateQuery, reportActivitySignal } from '../../workflows/messages';
-import { testServerOptions } from '../support/env';
+import { timeSkippingOptions } from '../support/temporal';
 import { fakeActivities, teamPlan } from './fakes';
 
 /**
@@ -29,7 +29,7 @@ const SIMULATED_SECONDS = 900;
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: testServerOptions() });
+  env = await TestWorkflowEnvironment.createTimeSkipping(timeSkippingOptions());
 }, 300_000);
 
 afterAll(async () => {

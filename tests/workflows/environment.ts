@@ -1,6 +1,6 @@
 /** The time-skipping test server for workflow tests. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { testServerOptions } from '../support/env';
+import { timeSkippingOptions } from '../support/temporal';
 
 /**
  * Starts the time-skipping server. The SDK gives the server 5 seconds to start, which a JVM on
@@ -9,7 +9,7 @@ import { testServerOptions } from '../support/env';
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await TestWorkflowEnvironment.createTimeSkipping({ server: testServerOptions() });
+      return await TestWorkflowEnvironment.createTimeSkipping(timeSkippingOptions());
     } catch (error) {
       // Errors from the native bridge may come from another realm: read the message, not the class.
       const message =

@@ -1,5 +1,6 @@
 /** Activities for workflow tests: typed from the contract, recording what the workflow asked. */
 import { ApplicationFailure } from '@temporalio/common';
+import type { AuditActivities } from '../../activities/audit';
 import type { BillingActivities } from '../../activities/contract';
 import type { RetentionActivities } from '../../activities/retention-contract';
 import type { PlanTerms } from '../../workflows/policy/catalog';
@@ -33,13 +34,15 @@ export const DECLINING_CARD = 'pm_card_chargeDeclined';
 type ChargeInput = Parameters<BillingActivities['chargeInvoice']>[0];
 type EmailInput = Parameters<BillingActivities['sendEmail']>[0];
 type EraseInput = Parameters<BillingActivities['eraseAccount']>[0];
+type AuditInput = Parameters<AuditActivities['recordAuditEvent']>[0];
 type PurgeInput = Parameters<RetentionActivities['purgeRetainedData']>[0];
 
-export interface FakeActivities extends BillingActivities, RetentionActivities {
+export interface FakeActivities extends BillingActivities, AuditActivities, RetentionActivities {
   readonly charges: ChargeInput[];
   readonly emails: EmailInput[];
   readonly recorded: string[];
   readonly erasures: EraseInput[];
+  readonly audits: AuditInput[];
   /** GDPR-4: purges run by the retention workflow an erasure starts. */
   readonly purges: PurgeInput[];
 }
@@ -49,12 +52,14 @@ export function fakeActivities(): FakeActivities {
   const emails: EmailInput[] = [];
   const recorded: string[] = [];
   const erasures: EraseInput[] = [];
+  const audits: AuditInput[] = [];
   const purges: PurgeInput[] = [];
   return {
     charges,
     emails,
     recorded,
     erasures,
+    audits,
     purges,
     purgeRetainedData: (input) => {
       purges.push(input);
@@ -102,6 +107,10 @@ export function fakeActivities(): FakeActivities {
       return Promise.resolve({ erasedAt: input.erasedAt, erased: {} });
     },
     notifyAccountDeleted: () => Promise.resolve({ delivered: true }),
+    recordAuditEvent: (input) => {
+      audits.push(input);
+      return Promise.resolve({ recorded: true });
+    },
     publishAccount: () => Promise.resolve(),
   };
 }

@@ -16,7 +16,7 @@ import {
   type AccountView,
 } from '../../workflows/messages';
 import { DAY_MS } from '../../workflows/policy/periods';
-import { testServerOptions } from '../support/env';
+import { timeSkippingOptions } from '../support/temporal';
 import { fakeActivities, teamPlan, type FakeActivities } from './fakes';
 import { accountEventually as eventually } from './eventually';
 
@@ -25,7 +25,7 @@ let bundle: WorkflowBundle;
 let counter = 0;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: testServerOptions() });
+  env = await TestWorkflowEnvironment.createTimeSkipping(timeSkippingOptions());
   bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
 }, 300_000);
 

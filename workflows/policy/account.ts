@@ -29,6 +29,7 @@ import { accountEndedAt } from './retention';
 import {
   COUPON_PAYMENT_METHOD_TYPES,
   couponDeadline,
+  couponMonthlyPrice,
   decideCoupon,
   isCouponCharge,
   onCouponChargeFailed,
@@ -41,11 +42,28 @@ import {
   type CouponRefusalCode,
   type CouponState,
 } from './coupon';
+import {
+  decideOps,
+  isOpsSuspended,
+  onCouponInputWhileOpsSuspended,
+  onOpsDeadline,
+  refuseWhileOpsSuspended,
+  opsDeadline,
+  refuseOps,
+  viewOps,
+  type OpsAuditKind,
+  type OpsDeadlineAction,
+  type OpsInput,
+  type OpsRefusalCode,
+  type OpsState,
+  type OpsView,
+} from './ops-actions';
 
 /** `deleted`: the account's content is erased (CAN-3, INACT-2); its workflow has ended. */
 export type AccountStatus = 'trialing' | 'active' | 'suspended' | 'cancelled' | 'deleted';
+/** `ops_suspended`: suspended by the vendor (TERM-1); `opsSuspension` says why. */
 export type SuspensionReason =
-  'trial_expired' | 'payment_failed' | 'billing_details_missing' | 'code_abuse';
+  'trial_expired' | 'payment_failed' | 'billing_details_missing' | 'code_abuse' | 'ops_suspended';
 export type EmailTemplate =
   | 'receipt'
   | 'trial_expired'
@@ -61,7 +79,13 @@ export type EmailTemplate =
   | 'seats_over_included'
   | 'billing_details_required'
   | 'billing_details_suspended'
-  | 'code_abuse_suspended';
+  | 'code_abuse_suspended'
+  | 'ops_suspension_notice'
+  | 'ops_termination_notice'
+  | 'ops_suspended'
+  | 'ops_terminated'
+  | 'ops_reactivated'
+  | 'ops_action_withdrawn';
 
 /** A charge that has been decided and not yet settled. */
 export interface ChargeInFlight {
@@ -111,7 +135,7 @@ export interface Dunning {
   readonly retries: number;
 }
 
-export interface AccountState {
+export interface AccountState extends OpsState {
   readonly accountId: string;
   readonly status: AccountStatus;
   readonly suspensionReason: SuspensionReason | null;
@@ -192,7 +216,8 @@ export type AccountInput =
       readonly code: string;
       readonly message: string;
     }
-  | CouponInput;
+  | CouponInput
+  | OpsInput;
 
 export type AccountEffect =
   | {
@@ -232,6 +257,14 @@ export type AccountEffect =
       readonly idempotencyKey: string;
     }
   | {
+      /** TERM-1: an ops action, recorded in the audit log (reason codes only, no free text). */
+      readonly kind: 'record_audit_event';
+      readonly event: OpsAuditKind;
+      readonly detail: Readonly<Record<string, string | number | boolean>>;
+      readonly occurredAt: number;
+      readonly idempotencyKey: string;
+    }
+  | {
       /** GDPR-4: the durable timer that erases what is still held 5 years after the end. */
       readonly kind: 'start_retention';
       readonly endedAt: number;
@@ -250,7 +283,8 @@ export type DeadlineAction =
   | 'warn_inactive'
   | 'delete_inactive'
   | 'erase'
-  | CouponDeadlineAction;
+  | CouponDeadlineAction
+  | OpsDeadlineAction;
 
 export interface Deadline {
   readonly at: number;
@@ -266,7 +300,8 @@ export type RefusalCode =
   | 'CURRENCY_NOT_OFFERED'
   | 'NO_CHANGE'
   | 'PLAN_FIXED_BY_COUPON'
-  | CouponRefusalCode;
+  | CouponRefusalCode
+  | OpsRefusalCode;
 
 export interface Refusal {
   readonly code: RefusalCode;
@@ -360,7 +395,14 @@ export function nextDeadline(state: AccountState): Deadline | null {
       ? null
       : { at: erasureDueAt(state.cancelledAt), action: 'erase' };
   }
-  const billing = state.coupon ? couponDeadline(state) : billingDeadline(state);
+  const billing = earliest(
+    opsDeadline(state),
+    isOpsSuspended(state)
+      ? suspendedDeadline(state)
+      : state.coupon
+        ? couponDeadline(state)
+        : billingDeadline(state),
+  );
   // INACT-1/2 run beside billing. On a tie a deletion goes first, so an account due for
   // deletion is never charged for another period; a warning waits for the renewal.
   const inactivity = inactivityDeadline(state);
@@ -368,6 +410,20 @@ export function nextDeadline(state: AccountState): Deadline | null {
   return inactivity.at === billing.at && inactivity.action === 'delete_inactive'
     ? inactivity
     : billing;
+}
+
+/** The earlier of two deadlines; on a tie the first (a TERM-1 action goes before a charge). */
+function earliest(first: Deadline | null, second: Deadline | null): Deadline | null {
+  if (!first) return second;
+  if (!second) return first;
+  return second.at < first.at ? second : first;
+}
+
+/** TERM-1: nothing is charged while ops-suspended; a cancellation filed with support still runs. */
+function suspendedDeadline(state: AccountState): Deadline | null {
+  return state.pendingCancellation
+    ? { at: state.pendingCancellation.effectiveAt, action: 'cancel' }
+    : null;
 }
 
 function billingDeadline(state: AccountState): Deadline | null {
@@ -415,6 +471,14 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
   switch (input.kind) {
     case 'payment_method_submitted':
       if (state.status === 'cancelled') return closed;
+      if (isOpsSuspended(state)) {
+        return {
+          code: 'ACCOUNT_SUSPENDED',
+          message:
+            'The account is suspended by the vendor; nothing is charged until support lifts it.',
+          clause: 'TERM-1',
+        };
+      }
       if (state.charge) {
         return {
           code: 'CHARGE_IN_PROGRESS',
@@ -429,7 +493,11 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
     case 'coupon_seats_changed':
     case 'billing_details_checked':
     case 'code_abuse_reported':
-      return refuseCoupon(state, input);
+      return refuseCoupon(state, input) ?? refuseWhileOpsSuspended(state, input);
+    case 'ops_suspension_requested':
+    case 'ops_termination_requested':
+    case 'ops_reactivation_requested':
+      return refuseOps(state, input);
     default:
       return null;
   }
@@ -494,7 +562,12 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
     case 'coupon_seats_changed':
     case 'billing_details_checked':
     case 'code_abuse_reported':
+      if (isOpsSuspended(state)) return onCouponInputWhileOpsSuspended(state, input);
       return decideCoupon(state, input, now);
+    case 'ops_suspension_requested':
+    case 'ops_termination_requested':
+    case 'ops_reactivation_requested':
+      return decideOps(state, input, now);
   }
 }
 
@@ -557,10 +630,13 @@ function onDeadline(state: AccountState, now: number): Decision {
       // INACT-2: deleted with all its data, as in CAN-3.
       return erase(state, 'inactivity', now);
     case 'erase':
-      return erase(state, 'cancelled', now);
+      return erase(state, state.termination ? 'terminated' : 'cancelled', now);
     case 'coupon_invoice':
     case 'coupon_suspend':
       return onCouponDeadline(state, due, now);
+    case 'ops_suspend':
+    case 'ops_terminate':
+      return onOpsDeadline(state, now);
   }
 }
 
@@ -596,6 +672,8 @@ function erasureClause(reason: ErasureReason | undefined): string {
       return 'INACT-2';
     case 'erasure_request':
       return 'GDPR-2';
+    case 'terminated':
+      return 'TERM-1';
     default:
       return 'CAN-3';
   }
@@ -877,7 +955,7 @@ function applyTerms(state: AccountState, change: PlanChange): AccountState {
   return { ...state, plan: change.plan, seats: change.seats, cycle: change.cycle };
 }
 
-function startCharge(
+export function startCharge(
   state: AccountState,
   anchor: number,
   periodIndex: number,
@@ -938,12 +1016,19 @@ function charge(state: AccountState, inFlight: ChargeInFlight): Decision {
   };
 }
 
+/** The account closed as of `now` (CAN-2, and TERM-1's termination): nothing scheduled survives. */
+export function closeAccount(state: AccountState, now: number): AccountState {
+  return cancelled(state, now);
+}
+
 function cancelled(state: AccountState, now: number): AccountState {
   return {
     ...state,
     status: 'cancelled',
     cancelledAt: now,
     pendingCancellation: null,
+    opsNotice: null,
+    opsSuspension: null,
     charge: null,
     unpaid: null,
     dunning: null,
@@ -960,7 +1045,7 @@ function email(
 }
 
 /** What the account looks like to its owner, support and ops. */
-export interface AccountView {
+export interface AccountView extends OpsView {
   readonly accountId: string;
   readonly status: AccountStatus;
   readonly suspensionReason: SuspensionReason | null;
@@ -1013,6 +1098,9 @@ const deadlineDescriptions: Record<DeadlineAction, string> = {
   coupon_invoice: 'The month ends; its extra seats are invoiced by seat-time (LTD-5).',
   coupon_suspend:
     'The grace period for billing details ends; without them the account is suspended (LTD-10).',
+  ops_suspend: 'The suspension announced to the owner takes effect (TERM-1).',
+  ops_terminate:
+    'The termination announced to the owner takes effect; it is irreversible (TERM-1).',
 };
 
 export function viewAccount(state: AccountState): AccountView {
@@ -1028,7 +1116,9 @@ export function viewAccount(state: AccountState): AccountView {
     planName: state.plan.name,
     seats: state.seats,
     cycle: state.cycle,
-    periodPrice: periodPrice(state.plan, state.seats, state.cycle),
+    periodPrice: state.coupon
+      ? couponMonthlyPrice(state.coupon.terms, state.seats)
+      : periodPrice(state.plan, state.seats, state.cycle),
     trialEndsAt: state.status === 'trialing' ? iso(state.trialEndsAt) : null,
     currentPeriod: period ? { start: iso(period.start)!, end: iso(period.end)! } : null,
     nextDeadline: deadline
@@ -1062,6 +1152,7 @@ export function viewAccount(state: AccountState): AccountView {
     lastActivityAt: iso(state.lastActivityAt)!,
     deletionDueAt: iso(scheduledDeletion(state)),
     erasedAt: iso(state.erasure?.erasedAt ?? null),
+    ...viewOps(state),
   };
 }
 

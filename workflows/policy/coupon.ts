@@ -441,6 +441,15 @@ export interface CouponView {
   readonly dueSince: string | null;
 }
 
+/**
+ * What a full month costs a coupon account at `seats` (LTD-4, LTD-5): the included seats
+ * nothing, each extra seat its monthly price. The invoice itself is by seat-time in arrears.
+ */
+export function couponMonthlyPrice(terms: CouponTerms, seats: number): Money {
+  const extraSeats = Math.max(0, seats - terms.includedSeats);
+  return money(extraSeats * terms.extraSeatPrice.amount, terms.extraSeatPrice.currency);
+}
+
 export function viewCoupon(state: AccountState): CouponView | null {
   const coupon = state.coupon;
   if (!coupon) return null;

@@ -81,12 +81,31 @@ CREATE INDEX coupon_redemption_requests_account_idx
 
 -- GDPR-4: the purge of what was still held 5 years after the account ended is audited too.
 ALTER TABLE audit_events DROP CONSTRAINT audit_events_kind_check;
-ALTER TABLE audit_events ADD CONSTRAINT audit_events_kind_check
-  CHECK (kind IN ('account_erased', 'retention_purged'));
+ALTER TABLE audit_events ADD CONSTRAINT audit_events_kind_check CHECK (
+  kind IN (
+    'account_erased',
+    'ops_action_announced',
+    'ops_action_withdrawn',
+    'account_suspended',
+    'account_reactivated',
+    'account_terminated',
+    'retention_purged'
+  )
+);
 
 -- Down Migration
+DELETE FROM audit_events WHERE kind = 'retention_purged';
 ALTER TABLE audit_events DROP CONSTRAINT audit_events_kind_check;
-ALTER TABLE audit_events ADD CONSTRAINT audit_events_kind_check CHECK (kind IN ('account_erased'));
+ALTER TABLE audit_events ADD CONSTRAINT audit_events_kind_check CHECK (
+  kind IN (
+    'account_erased',
+    'ops_action_announced',
+    'ops_action_withdrawn',
+    'account_suspended',
+    'account_reactivated',
+    'account_terminated'
+  )
+);
 DROP INDEX coupon_redemption_requests_account_idx;
 ALTER TABLE coupon_redemption_requests DROP COLUMN account_id;
 DROP TABLE processing_restrictions;

@@ -18,6 +18,8 @@ import type {
   PriceChangeInput,
   RefusalType,
 } from '../../../workflows/messages';
+import type { OpsActionInput, ReactivationInput } from '../../../workflows/ops-messages';
+import type { PriceChangeOutcome } from '../../../workflows/price-change-messages';
 
 export function accountView(accountId: string, overrides: Partial<AccountView> = {}): AccountView {
   return {
@@ -47,6 +49,9 @@ export function accountView(accountId: string, overrides: Partial<AccountView> =
     lastActivityAt: '2026-11-22T10:00:00.000Z',
     deletionDueAt: '2027-01-17T10:00:00.000Z',
     erasedAt: null,
+    opsNotice: null,
+    opsSuspension: null,
+    termination: null,
     ...overrides,
   };
 }
@@ -87,9 +92,12 @@ export interface FakeGateway extends AccountGateway {
   stopAccount: jest.Mock<Promise<CommandResult>, [string, string]>;
   eraseOnRequest: jest.Mock<Promise<CommandResult>, [string, string]>;
   requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
+  suspendAccount: jest.Mock<Promise<CommandResult>, [string, OpsActionInput, string]>;
+  reactivateAccount: jest.Mock<Promise<CommandResult>, [string, ReactivationInput, string]>;
+  terminateAccount: jest.Mock<Promise<CommandResult>, [string, OpsActionInput, string]>;
   changePlan: jest.Mock<Promise<ChangeResult>, [string, ChangePlanInput, string]>;
   previewChange: jest.Mock<Promise<ChangeQuote>, [string, ChangePlanInput]>;
-  announcePriceChange: jest.Mock<Promise<boolean>, [string, PriceChangeInput]>;
+  announcePriceChange: jest.Mock<Promise<PriceChangeOutcome | null>, [PriceChangeInput, number]>;
   report: jest.Mock<Promise<void>, [string, AccountReport]>;
   paymentEvent: jest.Mock<Promise<boolean>, [string, PaymentEvent]>;
   reportActivity: jest.Mock<Promise<void>, [string]>;
@@ -160,6 +168,53 @@ export function fakeGateway(): FakeGateway {
         charged: [],
       }),
     ),
+    // TERM-1: a suspension announced for 7 days later (an urgent one: suspended at once).
+    suspendAccount: jest.fn<Promise<CommandResult>, [string, OpsActionInput, string]>(
+      (accountId, input) =>
+        Promise.resolve({
+          account: input.urgent
+            ? accountView(accountId, {
+                status: 'suspended',
+                suspensionReason: 'ops_suspended',
+                opsSuspension: { reason: input.reason, since: '2026-11-22T10:00:00.000Z' },
+              })
+            : accountView(accountId, {
+                opsNotice: {
+                  action: 'suspend',
+                  reason: input.reason,
+                  announcedAt: '2026-11-22T10:00:00.000Z',
+                  effectiveAt: '2026-11-29T10:00:00.000Z',
+                },
+              }),
+          charged: [],
+        }),
+    ),
+    reactivateAccount: jest.fn<Promise<CommandResult>, [string, ReactivationInput, string]>(
+      (accountId) => Promise.resolve({ account: accountView(accountId), charged: [] }),
+    ),
+    terminateAccount: jest.fn<Promise<CommandResult>, [string, OpsActionInput, string]>(
+      (accountId, input) =>
+        Promise.resolve({
+          account: input.urgent
+            ? accountView(accountId, {
+                status: 'cancelled',
+                trialEndsAt: null,
+                cancelledAt: '2026-11-22T10:00:00.000Z',
+                termination: { reason: input.reason, at: '2026-11-22T10:00:00.000Z' },
+                deletionDueAt: '2026-12-22T10:00:00.000Z',
+                nextDeadline: null,
+              })
+            : accountView(accountId, {
+                opsNotice: {
+                  action: 'terminate',
+                  reason: input.reason,
+                  announcedAt: '2026-11-22T10:00:00.000Z',
+                  effectiveAt: '2026-11-29T10:00:00.000Z',
+                },
+              }),
+          charged: [],
+        }),
+    ),
     changePlan: jest.fn<Promise<ChangeResult>, [string, ChangePlanInput, string]>(
       (accountId, input) =>
         Promise.resolve({
@@ -178,8 +233,8 @@ export function fakeGateway(): FakeGateway {
     ),
     report: jest.fn<Promise<void>, [string, AccountReport]>(() => Promise.resolve()),
     paymentEvent: jest.fn<Promise<boolean>, [string, PaymentEvent]>(() => Promise.resolve(true)),
-    announcePriceChange: jest.fn<Promise<boolean>, [string, PriceChangeInput]>(() =>
-      Promise.resolve(true),
+    announcePriceChange: jest.fn<Promise<PriceChangeOutcome | null>, [PriceChangeInput, number]>(
+      (input) => Promise.resolve({ changeId: input.changeId, notified: 2, skipped: 0 }),
     ),
     reportActivity: jest.fn<Promise<void>, [string]>(() => Promise.resolve()),
     state: jest.fn<Promise<AccountView>, [string]>((accountId) =>
