@@ -71,10 +71,12 @@ async function withPayingAccount(body: (scenario: Scenario) => Promise<void>): P
       await body({ handle, activities, startedAt, sleepUntilDay });
     } finally {
       const { status } = await handle.describe();
-      if (status.name === 'RUNNING') await handle.terminate('test finished'); // GDPR-4: an erasure leaves its retention timer running; it goes too.
+      if (status.name === 'RUNNING') await handle.terminate('test finished');
+      // GDPR-4: an erasure leaves its retention timer running. Let it finish while this test's
+      // worker still runs, so that no purge is left in flight to hold the server's clock.
       const retention = env.client.workflow.getHandle(retentionWorkflowId(accountId));
       const timer = await retention.describe().catch(() => null);
-      if (timer?.status.name === 'RUNNING') await retention.terminate('test finished');
+      if (timer?.status.name === 'RUNNING') await retention.result();
     }
   });
 }
