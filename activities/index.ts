@@ -15,7 +15,7 @@ import { createCouponActivities } from './coupons';
 import { activityLogger } from './log';
 import { createWebhookActivities, type ProductWebhook } from './webhooks';
 import { createMailActivities, type MarketingMailActivities } from './mail';
-import { createRetentionActivities } from './retention';
+import { createRetentionActivities, type RetentionTimers } from './retention';
 import type { RetentionActivities } from './retention-contract';
 import { createPaymentActivities } from './payments';
 import type { PriceChangeActivities } from './price-change-contract';
@@ -28,6 +28,8 @@ export interface ActivityDeps {
   readonly mailer: Transporter;
   /** The From header of every email, e.g. `Billing <billing@example.com>`. */
   readonly mailFrom: string;
+  /** The worker's Temporal client and task queue, to start GDPR-4 retention timers. */
+  readonly retentionTimers?: RetentionTimers | null;
   /** Path of the plan catalog JSON (infra/catalog.json). */
   readonly catalogPath: string;
   /** Path of the holiday calendar JSON (infra/holidays.json). */
@@ -52,7 +54,7 @@ export function createActivities(deps: ActivityDeps): AllActivities {
     ...createPaymentActivities({ stripe: deps.stripe, store, logger }),
     ...createMailActivities({ store, mailer: deps.mailer, mailFrom: deps.mailFrom, logger }),
     ...createErasureActivities({ pool: deps.pool, logger }),
-    ...createRetentionActivities({ pool: deps.pool, logger }),
+    ...createRetentionActivities({ pool: deps.pool, logger, timers: deps.retentionTimers ?? null }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
     ...createPriceChangeActivities({ pool: deps.pool }),

@@ -10,8 +10,11 @@
  * payments (and any billing snapshot on them) are the legal billing record and stay, as do the
  * audit events, which hold counts and table names only.
  */
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { retentionWorkflowId } from '../workflows/ids';
 import { erasedTables, erasureStatement } from './erasure';
 import { activityLogger } from './log';
 import type { RetentionActivities, RetentionPurgeRecord } from './retention-contract';
@@ -25,11 +28,47 @@ export const retainedTables = [
   'email_outbox',
 ] as const;
 
+/** Where retention workflows are started: the worker's own client and task queue. */
+export interface RetentionTimers {
+  readonly client: Client;
+  readonly taskQueue: string;
+}
+
 export function createRetentionActivities(deps: {
   readonly pool: pg.Pool;
   readonly logger: Logger;
+  /** Absent only where no retention workflow may be started; starting one then fails. */
+  readonly timers?: RetentionTimers | null;
 }): RetentionActivities {
   return {
+    async startRetentionTimer(input) {
+      const log = activityLogger(deps.logger, 'startRetentionTimer', {
+        accountId: input.accountId,
+      });
+      if (!deps.timers) {
+        throw ApplicationFailure.create({
+          type: 'RETENTION_TIMERS_UNAVAILABLE',
+          message: 'This worker was built without a Temporal client to start retention timers.',
+        });
+      }
+      try {
+        await deps.timers.client.workflow.start('retentionWorkflow', {
+          workflowId: retentionWorkflowId(input.accountId),
+          taskQueue: deps.timers.taskQueue,
+          args: [input],
+          // One timer per account, ever: a retried start finds the first one.
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        log.info('retention timer already started');
+        return { started: false };
+      }
+      log.info({ reason: input.reason, endedAt: input.endedAt }, 'retention timer started');
+      return { started: true };
+    },
+
     async purgeRetainedData({ accountId, reason, endedAt, purgedAt, idempotencyKey }) {
       const log = activityLogger(deps.logger, 'purgeRetainedData', { accountId, idempotencyKey });
       const client = await deps.pool.connect();

@@ -12,16 +12,13 @@ import {
   condition,
   continueAsNew,
   log,
-  ParentClosePolicy,
-  patched,
   proxyActivities,
   setHandler,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { AuditActivities } from '../activities/audit';
 import type { BillingActivities } from '../activities/contract';
+import type { RetentionActivities } from '../activities/retention-contract';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
@@ -63,8 +60,6 @@ import { openCouponAccount } from './policy/coupon';
 import { registerOpsHandlers } from './ops-handlers';
 import { registerPaymentEventHandlers } from './payment-events';
 import type { PaymentEventsState } from './policy/payment-events';
-import { retentionWorkflowId } from './ids';
-import type { retentionWorkflow } from './retention';
 
 /** Reads and bookkeeping: quick, retried until they succeed. */
 const store = proxyActivities<BillingActivities>({
@@ -98,6 +93,12 @@ const payments = proxyActivities<Pick<BillingActivities, 'attachPaymentMethod' |
 
 /** TERM-1 audit records: bookkeeping, retried until they succeed (idempotent by key). */
 const audit = proxyActivities<AuditActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** GDPR-4: starting the retention timer is retried until it succeeds (idempotent by id). */
+const retention = proxyActivities<Pick<RetentionActivities, 'startRetentionTimer'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -446,26 +447,13 @@ export async function accountWorkflow(
         });
         return null;
       case 'start_retention':
-        // GDPR-4: a run that erased the account before the retention timer existed replays
-        // without it.
-        if (!patched('gdpr-4-retention-timer')) return null;
-        try {
-          await startChild<typeof retentionWorkflow>('retentionWorkflow', {
-            workflowId: retentionWorkflowId(state.accountId),
-            args: [
-              {
-                accountId: state.accountId,
-                reason: state.erasure?.reason ?? 'cancelled',
-                endedAt: effect.endedAt,
-              },
-            ],
-            // The timer outlives this workflow, which ends once the account is deleted.
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-          });
-        } catch (error) {
-          // Already started: the timer is running, which is all that is needed.
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        }
+        // GDPR-4: the timer is a workflow of its own, started by an activity so that it
+        // outlives this one, which ends once the account is deleted (INACT-2).
+        await retention.startRetentionTimer({
+          accountId: state.accountId,
+          reason: state.erasure?.reason ?? 'cancelled',
+          endedAt: effect.endedAt,
+        });
         return null;
     }
   }

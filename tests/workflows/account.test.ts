@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { accountWorkflow } from '../../workflows';
-import { accountWorkflowId, retentionWorkflowId } from '../../workflows/ids';
+import { accountWorkflowId } from '../../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
@@ -70,11 +70,6 @@ async function withAccount(
       // A workflow left running without a worker would hold the test server's clock still.
       const { status } = await handle.describe();
       if (status.name === 'RUNNING') await handle.terminate('test finished');
-      // GDPR-4: an erasure leaves its retention timer running. Let it finish while this test's
-      // worker still runs, so that no purge is left in flight to hold the server's clock.
-      const retention = env.client.workflow.getHandle(retentionWorkflowId(accountId));
-      const timer = await retention.describe().catch(() => null);
-      if (timer?.status.name === 'RUNNING') await retention.result();
     }
   });
 }

@@ -36,6 +36,7 @@ type EmailInput = Parameters<BillingActivities['sendEmail']>[0];
 type EraseInput = Parameters<BillingActivities['eraseAccount']>[0];
 type AuditInput = Parameters<AuditActivities['recordAuditEvent']>[0];
 type PurgeInput = Parameters<RetentionActivities['purgeRetainedData']>[0];
+type RetentionTimerInput = Parameters<RetentionActivities['startRetentionTimer']>[0];
 
 export interface FakeActivities extends BillingActivities, AuditActivities, RetentionActivities {
   readonly charges: ChargeInput[];
@@ -43,7 +44,9 @@ export interface FakeActivities extends BillingActivities, AuditActivities, Rete
   readonly recorded: string[];
   readonly erasures: EraseInput[];
   readonly audits: AuditInput[];
-  /** GDPR-4: purges run by the retention workflow an erasure starts. */
+  /** GDPR-4: retention timers an erasure asked for (the fake starts no workflow). */
+  readonly retentionTimers: RetentionTimerInput[];
+  /** GDPR-4: purges run by a retention workflow. */
   readonly purges: PurgeInput[];
 }
 
@@ -54,6 +57,7 @@ export function fakeActivities(): FakeActivities {
   const erasures: EraseInput[] = [];
   const audits: AuditInput[] = [];
   const purges: PurgeInput[] = [];
+  const retentionTimers: RetentionTimerInput[] = [];
   return {
     charges,
     emails,
@@ -61,6 +65,11 @@ export function fakeActivities(): FakeActivities {
     erasures,
     audits,
     purges,
+    retentionTimers,
+    startRetentionTimer: (input) => {
+      retentionTimers.push(input);
+      return Promise.resolve({ started: true });
+    },
     purgeRetainedData: (input) => {
       purges.push(input);
       return Promise.resolve({ purgedAt: input.purgedAt, purged: {} });

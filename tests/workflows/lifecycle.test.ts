@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { accountWorkflow } from '../../workflows';
-import { accountWorkflowId, retentionWorkflowId } from '../../workflows/ids';
+import { accountWorkflowId } from '../../workflows/ids';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
@@ -72,11 +72,6 @@ async function withPayingAccount(body: (scenario: Scenario) => Promise<void>): P
     } finally {
       const { status } = await handle.describe();
       if (status.name === 'RUNNING') await handle.terminate('test finished');
-      // GDPR-4: an erasure leaves its retention timer running. Let it finish while this test's
-      // worker still runs, so that no purge is left in flight to hold the server's clock.
-      const retention = env.client.workflow.getHandle(retentionWorkflowId(accountId));
-      const timer = await retention.describe().catch(() => null);
-      if (timer?.status.name === 'RUNNING') await retention.result();
     }
   });
 }

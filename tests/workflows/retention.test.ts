@@ -47,11 +47,21 @@ async function withPayingAccount(body: (scenario: Scenario) => Promise<void>): P
   const taskQueue = `retention-test-${counter}`;
   const accountId = `acc_retention_${counter}`;
   const activities = fakeActivities();
+  // The worker's real activity starts the timer through its client; here the test's client does.
+  const startRetentionTimer: FakeActivities['startRetentionTimer'] = async (input) => {
+    activities.retentionTimers.push(input);
+    await env.client.workflow.start<typeof retentionWorkflow>('retentionWorkflow', {
+      taskQueue,
+      workflowId: retentionWorkflowId(input.accountId),
+      args: [input],
+    });
+    return { started: true };
+  };
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities,
+    activities: { ...activities, startRetentionTimer },
   });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(accountWorkflow, {
