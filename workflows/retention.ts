@@ -1,8 +1,7 @@
 /**
  * GDPR-4: one retention workflow per ended account (workflow id `retention:<accountId>`),
  * started (by an activity, `startRetentionTimer`) when the account workflow erases the account,
- * and running on after that
- * workflow ends (INACT-2: "the workflow ends"). A durable timer, not a cron job: it sleeps in
+ * and running on after that workflow ends (INACT-2: "the workflow ends"). A durable timer, not a cron job: it sleeps in
  * workflow time until 5 years after the account ended, then erases what is still held.
  *
  * Its input and history carry the account id, the reason and instants only.
