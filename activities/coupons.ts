@@ -125,6 +125,12 @@ export function createCouponActivities(deps: CouponDeps): CouponActivities {
             WHERE code_hash = $1 AND redeemed_account_id IS NULL`,
           [input.codeHash, input.accountId],
         );
+        // The person's details of this request now belong to the account: its erasure and
+        // export reach them (CAN-3, GDPR-2).
+        await client.query(
+          'UPDATE coupon_redemption_requests SET account_id = $2 WHERE request_id = $1',
+          [input.requestId, input.accountId],
+        );
         await client.query('COMMIT');
         log.info({ slug, campaignId: input.campaignId }, 'coupon account created');
         return { slug };

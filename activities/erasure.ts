@@ -15,6 +15,8 @@ import { activityLogger } from './log';
  * the erasure test searches every text column of every table to catch one that is not.
  */
 export const erasedTables = [
+  // First: unlinked requests are found by the code the account redeemed and the owner's email.
+  'coupon_redemption_requests',
   'account_contacts',
   'billing_details',
   'invoice_billing_snapshots',
@@ -22,6 +24,24 @@ export const erasedTables = [
   'processor_customers',
   'api_owner_keys',
 ] as const;
+
+/**
+ * The statement that empties `table` of the account's rows. A coupon redemption request is the
+ * account's when it opened the account (`account_id`); a refused or repeated one, never linked,
+ * is found by the code the account redeemed or by the owner's email, and goes too.
+ */
+export function erasureStatement(table: (typeof erasedTables)[number]): string {
+  if (table === 'coupon_redemption_requests') {
+    return `DELETE FROM coupon_redemption_requests r
+             WHERE r.account_id = $1
+                OR (r.account_id IS NULL
+                    AND (r.code_hash IN (SELECT code_hash FROM coupon_codes
+                                          WHERE redeemed_account_id = $1)
+                         OR lower(r.email) IN (SELECT lower(email) FROM account_contacts
+                                                WHERE account_id = $1)))`;
+  }
+  return `DELETE FROM ${table} WHERE account_id = $1`;
+}
 
 export function createErasureActivities(deps: {
   readonly pool: pg.Pool;
@@ -49,9 +69,7 @@ export function createErasureActivities(deps: {
         }
         const erased: Record<string, number> = {};
         for (const table of erasedTables) {
-          const result = await client.query(`DELETE FROM ${table} WHERE account_id = $1`, [
-            accountId,
-          ]);
+          const result = await client.query(erasureStatement(table), [accountId]);
           erased[table] = result.rowCount ?? 0;
         }
         await client.query(

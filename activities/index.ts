@@ -16,7 +16,9 @@ import type { CreditActivities } from './credit-contract';
 import { createCouponActivities } from './coupons';
 import { activityLogger } from './log';
 import { createWebhookActivities, type ProductWebhook } from './webhooks';
-import { createMailActivities } from './mail';
+import { createMailActivities, type MarketingMailActivities } from './mail';
+import { createRetentionActivities, type RetentionTimers } from './retention';
+import type { RetentionActivities } from './retention-contract';
 import { createPaymentActivities } from './payments';
 import { createRefundActivities } from './refunds';
 import type { PriceChangeActivities } from './price-change-contract';
@@ -29,6 +31,8 @@ export interface ActivityDeps {
   readonly mailer: Transporter;
   /** The From header of every email, e.g. `Billing <billing@example.com>`. */
   readonly mailFrom: string;
+  /** The worker's Temporal client and task queue, to start GDPR-4 retention timers. */
+  readonly retentionTimers?: RetentionTimers | null;
   /** Path of the plan catalog JSON (infra/catalog.json). */
   readonly catalogPath: string;
   /** Path of the holiday calendar JSON (infra/holidays.json). */
@@ -40,13 +44,15 @@ export interface ActivityDeps {
   readonly sellerCountry?: string;
 }
 
-export function createActivities(
-  deps: ActivityDeps,
-): BillingActivities &
+export type AllActivities = BillingActivities &
   CouponActivities &
   CreditActivities &
   PriceChangeActivities &
-  AuditActivities {
+  AuditActivities &
+  RetentionActivities &
+  MarketingMailActivities;
+
+export function createActivities(deps: ActivityDeps): AllActivities {
   const store = createStore(deps.pool);
   const { logger } = deps;
   return {
@@ -54,6 +60,7 @@ export function createActivities(
     ...createPaymentActivities({ stripe: deps.stripe, store, logger }),
     ...createMailActivities({ store, mailer: deps.mailer, mailFrom: deps.mailFrom, logger }),
     ...createErasureActivities({ pool: deps.pool, logger }),
+    ...createRetentionActivities({ pool: deps.pool, logger, timers: deps.retentionTimers ?? null }),
     ...createWebhookActivities({ webhook: deps.productWebhook ?? null, logger }),
     ...createCouponActivities({ pool: deps.pool, logger }),
     ...createRefundActivities({ stripe: deps.stripe, pool: deps.pool, logger }),

@@ -6,6 +6,11 @@
  * sends again on retry with the same Message-ID, which receiving systems use to drop the
  * duplicate. The recipient's address and name are read at send time (so that erasure really
  * erases) and never logged.
+ *
+ * Each template has a category (GDPR-3). Transactional email (receipts, warnings, notices) is
+ * what the contract requires and always goes out. Marketing email goes out only if, at the
+ * moment of sending, the owner's consent is granted and processing is not restricted: a
+ * revocation stops the very next marketing email, even one already queued.
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
@@ -14,17 +19,34 @@ import type { Logger } from 'pino';
 import type { BillingActivities } from './contract';
 import { EmailDataMissingError, renderEmail, type RenderedEmail } from './email-templates';
 import { activityLogger } from './log';
+import { emailCategory, renderMarketingEmail, type MarketingTemplate } from './marketing-templates';
 import type { Store, StoredInvoice } from './store';
 
 export interface MailDeps {
-  readonly store: Pick<Store, 'claimEmail' | 'markEmailSent' | 'contactFor' | 'invoice'>;
+  readonly store: Pick<
+    Store,
+    'claimEmail' | 'markEmailSent' | 'contactFor' | 'invoice' | 'marketingAllowed'
+  >;
   readonly mailer: Transporter;
   /** The From header, e.g. `Billing <billing@example.com>`. */
   readonly mailFrom: string;
   readonly logger: Logger;
 }
 
-export type MailActivities = Pick<BillingActivities, 'sendEmail'>;
+export type MailActivities = Pick<BillingActivities, 'sendEmail'> & MarketingMailActivities;
+
+export interface MarketingMailActivities {
+  /**
+   * GDPR-3: sends one marketing email to the owner, at most once per key, and only if the
+   * owner's consent is granted and processing is not restricted at the moment of sending;
+   * otherwise nothing is sent (`suppressed`).
+   */
+  sendMarketingEmail(input: {
+    accountId: string;
+    template: MarketingTemplate;
+    idempotencyKey: string;
+  }): Promise<{ messageId: string | null; suppressed: boolean }>;
+}
 
 /** The Message-ID of the email sent under an idempotency key: the same on every attempt. */
 export function messageIdFor(idempotencyKey: string, mailFrom: string): string {
@@ -114,6 +136,47 @@ export function createMailActivities(deps: MailDeps): MailActivities {
         'email sent',
       );
       return { messageId: claimed.messageId };
+    },
+
+    async sendMarketingEmail({ accountId, template, idempotencyKey }) {
+      const log = activityLogger(deps.logger, 'sendMarketingEmail', { accountId, idempotencyKey });
+      if (emailCategory(template) !== 'marketing') {
+        throw ApplicationFailure.create({
+          type: 'EMAIL_DATA_MISSING',
+          message: `${template} is not a marketing template.`,
+          nonRetryable: true,
+        });
+      }
+      // GDPR-3: consent is read at send time, so a revocation takes effect at once.
+      if (!(await store.marketingAllowed(accountId))) {
+        log.info({ template }, 'marketing email suppressed: no consent, or processing restricted');
+        return { messageId: null, suppressed: true };
+      }
+      const claimed = await store.claimEmail({
+        idempotencyKey,
+        accountId,
+        template,
+        messageId: messageIdFor(idempotencyKey, mailFrom),
+      });
+      if (claimed.sentAt !== null) return { messageId: claimed.messageId, suppressed: false };
+      const contact = await store.contactFor(accountId);
+      if (!contact) {
+        log.info({ template }, 'marketing email suppressed: no contact on file');
+        return { messageId: null, suppressed: true };
+      }
+      const rendered = renderMarketingEmail(template, contact.language, {
+        fullName: contact.fullName,
+      });
+      await mailer.sendMail({
+        from: mailFrom,
+        to: { name: contact.fullName, address: contact.email },
+        subject: rendered.subject,
+        text: rendered.text,
+        messageId: claimed.messageId,
+      });
+      await store.markEmailSent(idempotencyKey);
+      log.info({ template, messageId: claimed.messageId }, 'marketing email sent');
+      return { messageId: claimed.messageId, suppressed: false };
     },
   };
 }

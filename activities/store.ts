@@ -65,6 +65,11 @@ export interface Store {
   /** Remembers the processor customer; returns the one stored first if there already is one. */
   saveCustomer(accountId: string, customerId: string): Promise<string>;
   contactFor(accountId: string): Promise<Contact | null>;
+  /**
+   * GDPR-3: whether marketing email may be sent to the account's owner now: consent is
+   * granted and processing is not restricted (GDPR-2).
+   */
+  marketingAllowed(accountId: string): Promise<boolean>;
   /** Creates the outbox row for the key if it does not exist yet, and returns it. */
   claimEmail(input: {
     readonly idempotencyKey: string;
@@ -202,6 +207,17 @@ export function createStore(pool: pg.Pool): Store {
       const row = result.rows[0];
       if (!row) return null;
       return { email: row.email, fullName: row.full_name, language: asLanguage(row.language) };
+    },
+
+    async marketingAllowed(accountId) {
+      const result = await pool.query<{ allowed: boolean }>(
+        `SELECT c.granted AND NOT EXISTS (
+                  SELECT 1 FROM processing_restrictions r WHERE r.account_id = c.account_id
+                ) AS allowed
+           FROM marketing_consents c WHERE c.account_id = $1`,
+        [accountId],
+      );
+      return result.rows[0]?.allowed ?? false;
     },
 
     async claimEmail({ idempotencyKey, accountId, template, messageId }) {

@@ -28,10 +28,12 @@ import { containsCardNumber, findCardNumber } from './card-data';
 import { docsRoutes } from './docs';
 import { ApiError, classify, problem, type FieldRule, type Problem } from './errors';
 import type { AccountGateway } from './gateway';
+import type { GdprStore } from './gdpr-store';
 import { bearerKey, keyDigest, KeyRing, principalFor, type Principal } from './keys';
 import type { CouponDeps } from './routes/coupons';
 import { billingRoutes } from './routes/billing';
 import { couponRoutes } from './routes/coupons';
+import { gdprRoutes } from './routes/gdpr';
 import { healthRoutes } from './routes/health';
 import { opsRoutes } from './routes/ops';
 import { opsActionRoutes } from './routes/ops-actions';
@@ -53,6 +55,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Lifetime-deal coupons (api/routes/coupons.ts); their routes answer 503 without it. */
   readonly coupons?: CouponDeps;
+  /** Data-subject requests and consent (api/routes/gdpr.ts); 503 without it. */
+  readonly gdpr?: GdprStore;
   /** Stripe webhooks (api/routes/webhooks.ts); the route answers 503 without them. */
   readonly webhooks?: WebhookDeps;
 }
@@ -326,6 +330,7 @@ export function buildApp(deps: AppDeps) {
     await api.register(opsActionRoutes(context));
     await api.register(couponRoutes(context));
     await api.register(billingRoutes(context));
+    await api.register(gdprRoutes(context));
     await api.register(webhookRoutes(context));
   });
 

@@ -85,6 +85,52 @@ export const routes = {
     roles: ['owner'],
     ownAccountOnly: true,
   },
+  // GDPR-2: the data subject's rights, for the owner's own account, or by support on the
+  // person's behalf (identity checked by support). Ops never see personal data.
+  'gdpr.export': {
+    method: 'GET',
+    url: '/v1/accounts/:accountId/gdpr/export',
+    roles: ['owner', 'support'],
+    ownAccountOnly: true,
+  },
+  'gdpr.rectify': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/gdpr/rectify',
+    roles: ['owner', 'support'],
+    ownAccountOnly: true,
+  },
+  'gdpr.erase': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/gdpr/erase',
+    roles: ['owner', 'support'],
+    ownAccountOnly: true,
+  },
+  'gdpr.restrict': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/gdpr/restrict',
+    roles: ['owner', 'support'],
+    ownAccountOnly: true,
+  },
+  'gdpr.unrestrict': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/gdpr/unrestrict',
+    roles: ['owner', 'support'],
+    ownAccountOnly: true,
+  },
+  'gdpr.object': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/gdpr/object',
+    roles: ['owner', 'support'],
+    ownAccountOnly: true,
+  },
+  // GDPR-3: consent is the person's own act: only the owner grants or withdraws it here
+  // (support records a withdrawal as an objection).
+  'owner.marketingConsent': {
+    method: 'POST',
+    url: '/v1/accounts/:accountId/marketing-consent',
+    roles: ['owner'],
+    ownAccountOnly: true,
+  },
   'coupon.redeem': { method: 'POST', url: '/v1/coupon-redemptions', roles: ['signup'] },
   'support.requestCancellation': {
     method: 'POST',

@@ -117,6 +117,11 @@ export const errorCodes = {
   COUPON_CODE_UNKNOWN: { status: 404, title: 'No such code', clause: 'LTD-1' },
   CAMPAIGN_NOT_FOUND: { status: 404, title: 'No such coupon campaign' },
   CAMPAIGN_EXISTS: { status: 409, title: 'A campaign with this id exists with other terms' },
+  PERSONAL_DATA_ERASED: {
+    status: 409,
+    title: 'The personal data of this account has been erased; there is nothing left to change',
+    clause: 'GDPR-2',
+  },
   BILLING_DETAILS_INCOMPLETE: {
     status: 422,
     title: 'The billing details are incomplete',

@@ -47,6 +47,8 @@ export interface AccountGateway {
     requestKey: string,
   ): Promise<CommandResult>;
   stopAccount(accountId: string, requestKey: string): Promise<CommandResult>;
+  /** GDPR-2: the account is stopped and its personal data erased now; the workflow ends. */
+  eraseOnRequest(accountId: string, requestKey: string): Promise<CommandResult>;
   requestCancellation(accountId: string, requestKey: string): Promise<CommandResult>;
   /** Adds a prepaid credit, charging its invoice to the account's payment method (PAY-11). */
   addPrepaidCredit(

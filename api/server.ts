@@ -10,6 +10,7 @@ import { fileCatalog } from './catalog';
 import { TemporalCouponGateway } from './coupon-gateway';
 import { PgCouponStore } from './coupon-store';
 import { PgWebhookStore } from './webhook-store';
+import { PgGdprStore } from './gdpr-store';
 import { PgStore } from './store';
 import { TemporalAccountGateway } from './temporal-gateway';
 
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       gateway: new TemporalCouponGateway(client, { taskQueue: config.temporal.taskQueue }),
       store: new PgCouponStore(pool),
     },
+    gdpr: new PgGdprStore(pool),
     webhooks: {
       store: new PgWebhookStore(pool),
       secret: config.stripe.webhookSecret,

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { Currency } from '../workflows/policy/money';
 import { saveBillingDetails, type BillingDetailsInput } from './billing-details-store';
 import type { Cycle } from '../workflows/policy/periods';
+import { recordConsent } from './gdpr-store';
 
 export type Language = 'en' | 'lt' | 'ro';
 
@@ -20,6 +21,8 @@ export interface SignupRecord {
   readonly fullName: string;
   readonly email: string;
   readonly language: Language;
+  /** GDPR-3: marketing consent given on the signup form; absent means none. */
+  readonly marketingConsent?: boolean;
 }
 
 export type SignupOutcome =
@@ -185,6 +188,9 @@ export class PgStore implements ApiStore {
           ownerKeyDigest,
           signup.accountId,
         ]);
+        if (signup.marketingConsent) {
+          await recordConsent(client, signup.accountId, true, 'signup_form');
+        }
         outcome = { kind: 'created', status: inserted.rows[0]?.status ?? 'pending' };
       } else {
         outcome = await this.repeatSignup(client, signup, ownerKeyDigest);

@@ -13,6 +13,7 @@ import {
   attachPaymentMethodUpdate,
   reportActivitySignal,
   changePlanUpdate,
+  eraseOnRequestUpdate,
   paymentEventSignal,
   previewChangeUpdate,
   seatsInUseSignal,
@@ -94,6 +95,12 @@ export class TemporalAccountGateway implements AccountGateway {
   stopAccount(accountId: string, requestKey: string): Promise<CommandResult> {
     return this.update(accountId, (handle) =>
       handle.executeUpdate(stopAccountUpdate, { updateId: requestKey }),
+    );
+  }
+
+  eraseOnRequest(accountId: string, requestKey: string): Promise<CommandResult> {
+    return this.update(accountId, (handle) =>
+      handle.executeUpdate(eraseOnRequestUpdate, { updateId: requestKey }),
     );
   }
 

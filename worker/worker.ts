@@ -14,7 +14,7 @@ import {
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { createActivities } from '../activities';
-import { createMailTransport, createStripe } from '../infra/clients';
+import { connectTemporalClient, createMailTransport, createStripe } from '../infra/clients';
 import { requirePayloadKeys, type Config } from '../infra/config';
 import { PayloadEncryptionPlugin } from '../infra/payload-codec';
 
@@ -55,7 +55,13 @@ export async function createBillingWorker(args: {
   const { config, pool, logger } = args;
   // On the connection, so that every worker created on it encrypts and decrypts payloads.
   const encryption = new PayloadEncryptionPlugin(requirePayloadKeys(config));
+  // GDPR-4 retention timers are workflows the activities start on this worker's queue.
+  const timersClient = await connectTemporalClient(config);
   const activities = createActivities({
+    retentionTimers: {
+      client: timersClient,
+      taskQueue: args.options?.taskQueue ?? config.temporal.taskQueue,
+    },
     pool,
     stripe: createStripe(config),
     mailer: createMailTransport(args.smtpUrl),
@@ -86,6 +92,7 @@ export async function createBillingWorker(args: {
           await worker.run();
         } finally {
           await connection.close();
+          await timersClient.connection.close();
         }
       },
       shutdown() {
@@ -94,6 +101,7 @@ export async function createBillingWorker(args: {
     };
   } catch (error) {
     await connection.close();
+    await timersClient.connection.close();
     throw error;
   }
 }

@@ -18,11 +18,13 @@ import {
 } from '@temporalio/workflow';
 import type { AuditActivities } from '../activities/audit';
 import type { BillingActivities } from '../activities/contract';
+import type { RetentionActivities } from '../activities/retention-contract';
 import {
   accountStateQuery,
   attachPaymentMethodUpdate,
   changePlanUpdate,
   correctBillingDetailsUpdate,
+  eraseOnRequestUpdate,
   previewChangeUpdate,
   reportActivitySignal,
   requestCancellationUpdate,
@@ -95,6 +97,12 @@ const payments = proxyActivities<Pick<BillingActivities, 'attachPaymentMethod' |
 
 /** TERM-1 audit records: bookkeeping, retried until they succeed (idempotent by key). */
 const audit = proxyActivities<AuditActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** GDPR-4: starting the retention timer is retried until it succeeds (idempotent by id). */
+const retention = proxyActivities<Pick<RetentionActivities, 'startRetentionTimer'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -277,6 +285,10 @@ export async function accountWorkflow(
         validate({ kind: 'billing_details_correction_requested', requestedAt: Date.now() }),
     },
   );
+
+  setHandler(eraseOnRequestUpdate, () => submit({ kind: 'erasure_requested' }), {
+    validator: () => validate({ kind: 'erasure_requested' }),
+  });
 
   setHandler(
     requestCancellationUpdate,
@@ -476,6 +488,15 @@ export async function accountWorkflow(
           detail: effect.detail,
           occurredAt: effect.occurredAt,
           idempotencyKey: effect.idempotencyKey,
+        });
+        return null;
+      case 'start_retention':
+        // GDPR-4: the timer is a workflow of its own, started by an activity so that it
+        // outlives this one, which ends once the account is deleted (INACT-2).
+        await retention.startRetentionTimer({
+          accountId: state.accountId,
+          reason: state.erasure?.reason ?? 'cancelled',
+          endedAt: effect.endedAt,
         });
         return null;
     }

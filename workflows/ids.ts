@@ -18,3 +18,8 @@ export function couponWorkflowId(codeHash: string): string {
 export function priceChangeWorkflowId(changeId: string): string {
   return `price-change:${changeId}`;
 }
+
+/** GDPR-4: one retention timer per ended account. */
+export function retentionWorkflowId(accountId: string): string {
+  return `retention:${accountId}`;
+}

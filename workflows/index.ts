@@ -2,3 +2,4 @@
 export { accountWorkflow } from './account';
 export { couponWorkflow } from './coupon';
 export { priceChangeWorkflow } from './price-change';
+export { retentionWorkflow } from './retention';

@@ -95,6 +95,11 @@ export const attachPaymentMethodUpdate = defineUpdate<CommandResult, [PaymentMet
  */
 export const correctBillingDetailsUpdate = defineUpdate<CommandResult, []>('correctBillingDetails');
 export const stopAccountUpdate = defineUpdate<CommandResult, []>('stopAccount');
+/**
+ * GDPR-2: the person asked for erasure. The account is stopped (nothing more is charged, CAN-2)
+ * and its personal data erased at once; the workflow then ends. Carries nothing personal.
+ */
+export const eraseOnRequestUpdate = defineUpdate<CommandResult, []>('eraseOnRequest');
 export const requestCancellationUpdate = defineUpdate<CommandResult, []>('requestCancellation');
 /** Changes the terms; charges now only under PAY-2a (or a switch to an annual cycle). */
 export const changePlanUpdate = defineUpdate<ChangeResult, [ChangePlanInput]>('changePlan');

@@ -48,6 +48,13 @@ export const SignupBody = Type.Object(
     language: Type.Optional(
       Type.Union([Type.Literal('en'), Type.Literal('lt'), Type.Literal('ro')]),
     ),
+    marketingConsent: Type.Optional(
+      Type.Boolean({
+        description:
+          'The person ticked "send me product news" (GDPR-3): recorded as consent with source ' +
+          '`signup_form`. Absent or false: no marketing email. Never required.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -141,6 +148,7 @@ export function signupRoutes(deps: AppContext): RoutesPlugin {
             fullName: body.fullName.trim(),
             email: body.email,
             language: body.language ?? 'en',
+            marketingConsent: body.marketingConsent === true,
           },
           keyDigestHex(ownerKey),
         );

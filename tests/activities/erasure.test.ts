@@ -1,14 +1,18 @@
 /**
  * CAN-3 / INACT-2 against the real Postgres: after an erasure no row in any table holds the
- * owner's name or email, except what an issued invoice must show of its customer (its billing
- * snapshot, never the email); invoices and payments stay, and the erasure is recorded.
+ * owner's name or email (coupon redemption requests included), except what an issued invoice
+ * must show of its customer (its billing snapshot, never the email); invoices and payments stay,
+ * and the erasure is recorded. GDPR-4: 5 years later the rest of what is held goes too.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { BillingActivities } from '../../activities/contract';
 import { invoiceSnapshotFields } from '../../activities/invoicing';
 import { createStore } from '../../activities/store';
 import { createAccount, createTestPool } from '../support/db';
+import { recordConsent } from '../../api/gdpr-store';
+import { createRetentionActivities } from '../../activities/retention';
+import pino from 'pino';
 import { activitiesFor, draftInvoice } from './support';
 
 let pool: pg.Pool;
@@ -48,7 +52,7 @@ async function whereFound(needle: string): Promise<string[]> {
 }
 
 describe('eraseAccount', () => {
-  test('CAN-3, PAY-10: after erasure only issued invoices keep the customer fields tax law requires (no email); nothing else holds personal data; the erasure is recorded', async () => {
+  test('CAN-3, PAY-10: after erasure only issued invoices keep the customer fields tax law requires (no email); nothing else, coupon redemptions included, holds personal data; the erasure is recorded', async () => {
     const unique = randomUUID().slice(0, 8);
     const fullName = `Erika Trynimaitė ${unique}`;
     const email = `erika.${unique}@example.test`;
@@ -70,6 +74,35 @@ describe('eraseAccount', () => {
       accountId,
     ]);
     await activities.snapshotBillingDetails({ accountId, invoiceId: `${accountId}-0001` });
+    // The coupon redemption that opened the account (linked to it), and a refused second
+    // attempt with the same code by the same person (never linked): both hold the person.
+    const codeHash = createHash('sha256').update(`ERASE-${unique}`).digest('hex');
+    await pool.query(
+      `INSERT INTO coupon_campaigns (campaign_id, plan_id, currency, included_seats,
+                                     one_time_price, extra_seat_price, redeem_by)
+       VALUES ($1, 'all-inclusive', 'USD', 2, 5900, 3900, '2019-11-30T23:59:59Z')`,
+      [`erase-${unique}`],
+    );
+    await pool.query(
+      `INSERT INTO coupon_codes (code_hash, campaign_id, redeemed_account_id, redeemed_at)
+       VALUES ($1, $2, $3, now())`,
+      [codeHash, `erase-${unique}`, accountId],
+    );
+    await pool.query(
+      `INSERT INTO coupon_redemption_requests
+         (request_id, code_hash, full_name, email, company, owner_key_sha256, account_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7), ($8, $2, $3, $4, $5, $6, NULL)`,
+      [
+        `redeem-${unique}`,
+        codeHash,
+        fullName,
+        email,
+        `Trynimo UAB ${unique}`,
+        'a'.repeat(64),
+        accountId,
+        `redeem-again-${unique}`,
+      ],
+    );
     await activities.recordPaidInvoice({
       invoice: draftInvoice(accountId, `${accountId}-0001`),
       paymentId: `pi_${unique}`,
@@ -77,15 +110,26 @@ describe('eraseAccount', () => {
       paidAt: Date.UTC(2026, 2, 14, 9, 31),
     });
     // The test is only meaningful if the data was there and the search finds it.
-    expect(await whereFound(email)).toEqual(['account_contacts.email', 'billing_details.email']);
+    expect(await whereFound(email)).toEqual([
+      'account_contacts.email',
+      'billing_details.email',
+      'coupon_redemption_requests.email',
+    ]);
     expect(await whereFound(fullName)).toEqual([
       'account_contacts.full_name',
       'billing_details.full_name',
+      'coupon_redemption_requests.full_name',
       'invoice_billing_snapshots.snapshot',
       'invoices.billing_snapshot',
     ]);
     expect(await whereFound(`Gedimino pr. ${unique}`)).toEqual([
       'billing_details.street',
+      'invoice_billing_snapshots.snapshot',
+      'invoices.billing_snapshot',
+    ]);
+    expect(await whereFound(`Trynimo UAB ${unique}`)).toEqual([
+      'billing_details.company',
+      'coupon_redemption_requests.company',
       'invoice_billing_snapshots.snapshot',
       'invoices.billing_snapshot',
     ]);
@@ -128,6 +172,7 @@ describe('eraseAccount', () => {
     expect(record).toEqual({
       erasedAt,
       erased: {
+        coupon_redemption_requests: 2,
         account_contacts: 1,
         billing_details: 1,
         invoice_billing_snapshots: 1,
@@ -171,6 +216,7 @@ describe('eraseAccount', () => {
     expect(third).toEqual(first);
     expect([input.erasedAt, input.erasedAt + 60_000]).toContain(first.erasedAt);
     expect(first.erased).toEqual({
+      coupon_redemption_requests: 0,
       account_contacts: 1,
       billing_details: 0,
       invoice_billing_snapshots: 0,
@@ -180,5 +226,89 @@ describe('eraseAccount', () => {
     });
     const audit = await pool.query('SELECT 1 FROM audit_events WHERE account_id = $1', [accountId]);
     expect(audit.rowCount).toBe(1);
+  });
+});
+
+describe('purgeRetainedData', () => {
+  test('GDPR-4: the purge erases what the erasure kept (consents, requests, email metadata), never invoices, and is recorded once', async () => {
+    const { accountId } = await createAccount(pool);
+    await recordConsent(pool, accountId, true, 'signup_form');
+    await recordConsent(pool, accountId, false, 'objection');
+    await pool.query(
+      `INSERT INTO gdpr_requests (request_id, account_id, kind, requested_by, completed_at, outcome)
+       VALUES ($1, $2, 'restriction', 'support', now(), 'completed')`,
+      [`gdpr_${accountId}`, accountId],
+    );
+    await pool.query(
+      `INSERT INTO processing_restrictions (account_id, restricted_at, gdpr_request_id)
+       VALUES ($1, now(), $2)`,
+      [accountId, `gdpr_${accountId}`],
+    );
+    await pool.query(
+      `INSERT INTO email_outbox (idempotency_key, account_id, template, message_id, sent_at)
+       VALUES ($1, $2, 'receipt', '<m@billing.example>', now())`,
+      [`${accountId}:email:receipt`, accountId],
+    );
+    await activities.recordPaidInvoice({
+      invoice: draftInvoice(accountId, `${accountId}-0001`),
+      paymentId: `pi_${accountId}`,
+      idempotencyKey: `${accountId}-0001:charge:1`,
+      paidAt: Date.UTC(2026, 2, 14, 9, 31),
+    });
+    await activities.eraseAccount({
+      accountId,
+      reason: 'cancelled',
+      idempotencyKey: `${accountId}:erase`,
+      erasedAt: Date.UTC(2026, 5, 1, 12),
+    });
+    // What CAN-3 keeps, GDPR-4 purges later.
+    const kept = await pool.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM marketing_consent_events WHERE account_id = $1)
+            + (SELECT count(*) FROM gdpr_requests WHERE account_id = $1)
+            + (SELECT count(*) FROM email_outbox WHERE account_id = $1) AS n`,
+      [accountId],
+    );
+    expect(Number(kept.rows[0]?.n)).toBe(4);
+
+    const { purgeRetainedData } = createRetentionActivities({
+      pool,
+      logger: pino({ level: 'silent' }),
+    });
+    const input = {
+      accountId,
+      reason: 'cancelled' as const,
+      endedAt: Date.UTC(2026, 4, 2, 12),
+      purgedAt: Date.UTC(2031, 4, 2, 12),
+      idempotencyKey: `${accountId}:retention-purge`,
+    };
+    const record = await purgeRetainedData(input);
+    expect(record).toEqual({
+      purgedAt: input.purgedAt,
+      purged: {
+        coupon_redemption_requests: 0,
+        account_contacts: 0,
+        billing_details: 0,
+        account_slugs: 0,
+        processor_customers: 0,
+        api_owner_keys: 0,
+        marketing_consent_events: 2,
+        marketing_consents: 1,
+        processing_restrictions: 1,
+        gdpr_requests: 1,
+        email_outbox: 1,
+      },
+    });
+    // A retry changes nothing and returns the first record.
+    expect(await purgeRetainedData({ ...input, purgedAt: input.purgedAt + 60_000 })).toEqual(
+      record,
+    );
+    // Only the legal billing record and the audit trail still name the account.
+    const tables = new Set((await whereFound(accountId)).map((found) => found.split('.')[0]));
+    expect([...tables].sort()).toEqual(['accounts', 'audit_events', 'invoices', 'payments']);
+    const audit = await pool.query<{ kind: string }>(
+      'SELECT kind FROM audit_events WHERE account_id = $1 ORDER BY occurred_at',
+      [accountId],
+    );
+    expect(audit.rows.map((row) => row.kind)).toEqual(['account_erased', 'retention_purged']);
   });
 });

@@ -91,6 +91,21 @@ function sample(id: RouteId, accountId: string): InjectOptions {
       url: `${account}/billing-profile/correction`,
       payload: billingBody,
     },
+    'gdpr.export': { method: 'GET', url: `${account}/gdpr/export` },
+    'gdpr.rectify': {
+      method: 'POST',
+      url: `${account}/gdpr/rectify`,
+      payload: { language: 'lt' },
+    },
+    'gdpr.erase': { method: 'POST', url: `${account}/gdpr/erase` },
+    'gdpr.restrict': { method: 'POST', url: `${account}/gdpr/restrict` },
+    'gdpr.unrestrict': { method: 'POST', url: `${account}/gdpr/unrestrict` },
+    'gdpr.object': { method: 'POST', url: `${account}/gdpr/object` },
+    'owner.marketingConsent': {
+      method: 'POST',
+      url: `${account}/marketing-consent`,
+      payload: { marketing: true },
+    },
     'coupon.redeem': {
       method: 'POST',
       url: '/v1/coupon-redemptions',

@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { buildApp } from '../../api/app';
 import { fileCatalog } from '../../api/catalog';
 import { generateKey, keyDigestHex } from '../../api/keys';
+import { PgGdprStore } from '../../api/gdpr-store';
 import { PgStore } from '../../api/store';
 import { TemporalAccountGateway } from '../../api/temporal-gateway';
 import { connectTemporalClient, createPool } from '../../infra/clients';
@@ -69,6 +70,7 @@ beforeAll(async () => {
       namespace: config.temporal.namespace,
     }),
     store: new PgStore(pool),
+    gdpr: new PgGdprStore(pool),
     catalog: fileCatalog(),
     logger,
   });

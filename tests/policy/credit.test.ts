@@ -481,6 +481,21 @@ describe('PAY-12: cancellation with credit left', () => {
     });
   });
 
+  test('PAY-12, GDPR-2: an erasure request refunds the credit left before the account is erased', () => {
+    const state = runUntil(withCredit(active(5), amount, paidAt + DAY_MS), yearEnd);
+    const at = yearEnd + 100 * DAY_MS;
+    const { state: erased, effects } = decide(state, { kind: 'erasure_requested' }, at);
+    expect(erased.status).toBe('deleted');
+    expect(ofKind(effects, 'refund_payment')[0]).toMatchObject({
+      remaining: 60986,
+      refund: { amount: 30493, currency: 'EUR' },
+      feeRetained: 30493,
+    });
+    // The refund is asked for before the personal data goes.
+    const kinds = effects.map((effect) => effect.kind);
+    expect(kinds.indexOf('refund_payment')).toBeLessThan(kinds.indexOf('erase_account'));
+  });
+
   test('PAY-3: without a credit, closing early refunds nothing', () => {
     const { effects } = decide(active(5), { kind: 'stop_requested' }, paidAt + DAY_MS);
     expect(ofKind(effects, 'refund_payment')).toEqual([]);

@@ -111,6 +111,8 @@ describe('inactivity', () => {
         erasedAt: deleteAt,
         idempotencyKey: 'acc_1:webhook:account.deleted',
       },
+      // GDPR-4: the account ended at its deletion; the retention timer counts from then.
+      { kind: 'start_retention', endedAt: deleteAt },
     ]);
     expect(nextDeadline(deleted.state)).toBeNull();
     expect(
@@ -144,6 +146,7 @@ describe('inactivity', () => {
     expect(effects.map((effect) => effect.kind)).toEqual([
       'erase_account',
       'notify_account_deleted',
+      'start_retention',
     ]);
   });
 });
@@ -174,6 +177,8 @@ describe('erasure after cancellation', () => {
         erasedAt: eraseAt,
         idempotencyKey: 'acc_1:webhook:account.deleted',
       },
+      // GDPR-4: a cancelled account ended when it was cancelled, not when it was erased.
+      { kind: 'start_retention', endedAt: stoppedAt },
     ]);
     expect(viewAccount(erased.state)).toMatchObject({
       status: 'deleted',

@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AuditActivities } from '../../activities/audit';
 import type { BillingActivities } from '../../activities/contract';
+import type { RetentionActivities } from '../../activities/retention-contract';
 import type { PlanTerms } from '../../workflows/policy/catalog';
 import type { TaxTreatment } from '../../workflows/policy/vat';
 
@@ -43,8 +44,10 @@ export const NO_DETAILS: TaxTreatment = {
   rateBasisPoints: 0,
 };
 type AuditInput = Parameters<AuditActivities['recordAuditEvent']>[0];
+type PurgeInput = Parameters<RetentionActivities['purgeRetainedData']>[0];
+type RetentionTimerInput = Parameters<RetentionActivities['startRetentionTimer']>[0];
 
-export interface FakeActivities extends BillingActivities, AuditActivities {
+export interface FakeActivities extends BillingActivities, AuditActivities, RetentionActivities {
   readonly charges: ChargeInput[];
   readonly emails: EmailInput[];
   readonly recorded: string[];
@@ -54,6 +57,10 @@ export interface FakeActivities extends BillingActivities, AuditActivities {
   treatment: TaxTreatment;
   readonly snapshots: Map<string, TaxTreatment>;
   readonly audits: AuditInput[];
+  /** GDPR-4: retention timers an erasure asked for (the fake starts no workflow). */
+  readonly retentionTimers: RetentionTimerInput[];
+  /** GDPR-4: purges run by a retention workflow. */
+  readonly purges: PurgeInput[];
 }
 
 export function fakeActivities(): FakeActivities {
@@ -64,6 +71,8 @@ export function fakeActivities(): FakeActivities {
   const corrections: CorrectionInput[] = [];
   const snapshots = new Map<string, TaxTreatment>();
   const audits: AuditInput[] = [];
+  const purges: PurgeInput[] = [];
+  const retentionTimers: RetentionTimerInput[] = [];
   const fake: FakeActivities = {
     charges,
     emails,
@@ -84,6 +93,16 @@ export function fakeActivities(): FakeActivities {
       return Promise.resolve({ creditNoteNumber: `CN-2026-${n}`, invoiceNumber: `2026-9${n}` });
     },
     audits,
+    purges,
+    retentionTimers,
+    startRetentionTimer: (input) => {
+      retentionTimers.push(input);
+      return Promise.resolve({ started: true });
+    },
+    purgeRetainedData: (input) => {
+      purges.push(input);
+      return Promise.resolve({ purgedAt: input.purgedAt, purged: {} });
+    },
     loadPlan: ({ planId, currency }) => {
       const plan = catalog[planId];
       if (!plan) {

@@ -25,6 +25,7 @@ import {
   recordActivity,
   type ErasureReason,
 } from './lifecycle';
+import { accountEndedAt } from './retention';
 import {
   COUPON_PAYMENT_METHOD_TYPES,
   couponDeadline,
@@ -223,6 +224,8 @@ export type AccountInput =
     }
   | { readonly kind: 'payment_method_rejected'; readonly code: string; readonly message: string }
   | { readonly kind: 'stop_requested' }
+  /** GDPR-2: the person asks for erasure; the account cannot go on and is erased now. */
+  | { readonly kind: 'erasure_requested' }
   | { readonly kind: 'plan_change_requested'; readonly request: PlanChangeRequest }
   | { readonly kind: 'seats_in_use_reported'; readonly seatsInUse: number }
   | {
@@ -316,6 +319,11 @@ export type AccountEffect =
       readonly detail: Readonly<Record<string, string | number | boolean>>;
       readonly occurredAt: number;
       readonly idempotencyKey: string;
+    }
+  | {
+      /** GDPR-4: the durable timer that erases what is still held 5 years after the end. */
+      readonly kind: 'start_retention';
+      readonly endedAt: number;
     };
 
 export interface Decision {
@@ -521,7 +529,7 @@ export function refuse(state: AccountState, input: AccountInput): Refusal | null
     return {
       code: 'ACCOUNT_CLOSED',
       message: 'The account has been deleted; nothing more can be changed or charged.',
-      clause: state.erasure?.reason === 'inactivity' ? 'INACT-2' : 'CAN-3',
+      clause: erasureClause(state.erasure?.reason),
     };
   }
   switch (input.kind) {
@@ -587,6 +595,16 @@ export function decide(state: AccountState, input: AccountInput, now: number): D
       return unchanged(state);
     case 'stop_requested':
       return onStop(state, now);
+    case 'erasure_requested': {
+      // GDPR-2: stopped as under CAN-2 (nothing more is charged), then erased at once rather
+      // than after CAN-3's grace period.
+      if (state.status === 'deleted') return unchanged(state);
+      if (state.status === 'cancelled') return erase(state, 'erasure_request', now);
+      // PAY-12: credit left is refunded as on any cancellation, before the erasure.
+      const closed = closeCredit(state, now);
+      const erased = erase(cancelled(closed.state, now), 'erasure_request', now);
+      return { state: erased.state, effects: [...closed.effects, ...erased.effects] };
+    }
     case 'support_cancellation_requested':
       return onSupportCancellation(state, input.holidays, now);
     case 'plan_change_requested':
@@ -740,8 +758,22 @@ function erase(state: AccountState, reason: ErasureReason, now: number): Decisio
         erasedAt: now,
         idempotencyKey: `${state.accountId}:webhook:account.deleted`,
       },
+      { kind: 'start_retention', endedAt: accountEndedAt(state.cancelledAt, now) },
     ],
   };
+}
+
+function erasureClause(reason: ErasureReason | undefined): string {
+  switch (reason) {
+    case 'inactivity':
+      return 'INACT-2';
+    case 'erasure_request':
+      return 'GDPR-2';
+    case 'terminated':
+      return 'TERM-1';
+    default:
+      return 'CAN-3';
+  }
 }
 
 function onPaymentMethodAttached(

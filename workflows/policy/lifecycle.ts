@@ -16,8 +16,12 @@ export const INACTIVITY_DELETION_DAYS = 56;
  */
 export const ERASURE_GRACE_DAYS = 30;
 
-/** `terminated`: the vendor ended the account (TERM-1); erased on the CAN-3 schedule. */
-export type ErasureReason = 'cancelled' | 'inactivity' | 'terminated';
+/**
+ * Why an account was erased: its cancellation's grace period ended (CAN-3), it was inactive
+ * (INACT-2), the vendor ended it (TERM-1, erased on the CAN-3 schedule), or the person asked
+ * for erasure (GDPR-2), which ends the account at once.
+ */
+export type ErasureReason = 'cancelled' | 'inactivity' | 'terminated' | 'erasure_request';
 
 /** What the inactivity clock needs from the account's state. */
 export interface ActivityClock {

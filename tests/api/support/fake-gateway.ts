@@ -92,6 +92,7 @@ export interface FakeGateway extends AccountGateway {
     [string, PaymentMethodUpdateInput, string]
   >;
   stopAccount: jest.Mock<Promise<CommandResult>, [string, string]>;
+  eraseOnRequest: jest.Mock<Promise<CommandResult>, [string, string]>;
   requestCancellation: jest.Mock<Promise<CommandResult>, [string, string]>;
   correctBillingDetails: jest.Mock<Promise<CommandResult>, [string, string]>;
   suspendAccount: jest.Mock<Promise<CommandResult>, [string, OpsActionInput, string]>;
@@ -141,6 +142,19 @@ export function fakeGateway(): FakeGateway {
           trialEndsAt: null,
           nextDeadline: null,
           cancelledAt: '2026-11-22T10:00:00.000Z',
+        }),
+        charged: [],
+      }),
+    ),
+    eraseOnRequest: jest.fn<Promise<CommandResult>, [string, string]>((accountId) =>
+      Promise.resolve({
+        account: accountView(accountId, {
+          status: 'deleted',
+          trialEndsAt: null,
+          nextDeadline: null,
+          deletionDueAt: null,
+          cancelledAt: '2026-11-22T10:00:00.000Z',
+          erasedAt: '2026-11-22T10:00:00.000Z',
         }),
         charged: [],
       }),

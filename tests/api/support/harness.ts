@@ -18,6 +18,7 @@ import { redactedPaths } from '../../../infra/clients';
 import { databaseUrl } from '../../support/env';
 import { PgCouponStore } from '../../../api/coupon-store';
 import { PgWebhookStore } from '../../../api/webhook-store';
+import { PgGdprStore } from '../../../api/gdpr-store';
 import { fakeCouponGateway, type FakeCouponGateway } from './fake-coupon-gateway';
 import { fakeGateway, type FakeGateway } from './fake-gateway';
 
@@ -105,6 +106,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     catalog: fileCatalog(),
     logger,
     coupons: { gateway: couponGateway, store: new PgCouponStore(pool) },
+    gdpr: new PgGdprStore(pool),
     webhooks: {
       store: new PgWebhookStore(pool),
       secret: WEBHOOK_SECRET,
