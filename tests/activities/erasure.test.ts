@@ -288,6 +288,7 @@ describe('purgeRetainedData', () => {
         coupon_redemption_requests: 0,
         account_contacts: 0,
         billing_details: 0,
+        invoice_billing_snapshots: 0,
         account_slugs: 0,
         processor_customers: 0,
         api_owner_keys: 0,

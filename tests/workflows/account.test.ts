@@ -111,7 +111,11 @@ describe('account workflow', () => {
   test('PAY-1b: without a payment method the account is suspended when the trial ends', async () => {
     await withAccount(async ({ handle, activities }) => {
       await env.sleep('14 days');
-      const view = await eventually(handle, (v) => v.status === 'suspended');
+      // The state changes before its email's activity has run: wait for both.
+      const view = await eventually(
+        handle,
+        (v) => v.status === 'suspended' && templates(activities).includes('trial_expired'),
+      );
       expect(view.suspensionReason).toBe('trial_expired');
       // No billing deadline is left; only the inactivity clock (INACT-1) still runs.
       expect(view.nextDeadline?.action).toBe('warn_inactive');

@@ -8,13 +8,13 @@
  * A simulated day at 1/s is 86,400 signals: too slow to send for real in a test; the per-day
  * figures printed are an extrapolation from the period measured, and say so.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { accountWorkflow } from '../../workflows';
 import { accountWorkflowId } from '../../workflows/ids';
 import { accountStateQuery, reportActivitySignal } from '../../workflows/messages';
-import { timeSkippingOptions } from '../support/temporal';
+import { startTimeSkipping } from '../support/time-skipping';
 import { fakeActivities, teamPlan } from './fakes';
 
 /**
@@ -29,7 +29,7 @@ const SIMULATED_SECONDS = 900;
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping(timeSkippingOptions());
+  env = await startTimeSkipping();
 }, 300_000);
 
 afterAll(async () => {

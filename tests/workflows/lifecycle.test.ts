@@ -4,7 +4,7 @@
  * after a cancellation (CAN-3).
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { accountWorkflow } from '../../workflows';
 import { accountWorkflowId } from '../../workflows/ids';
@@ -16,7 +16,7 @@ import {
   type AccountView,
 } from '../../workflows/messages';
 import { DAY_MS } from '../../workflows/policy/periods';
-import { timeSkippingOptions } from '../support/temporal';
+import { startTimeSkipping } from '../support/time-skipping';
 import { fakeActivities, teamPlan, type FakeActivities } from './fakes';
 import { accountEventually as eventually } from './eventually';
 
@@ -25,7 +25,7 @@ let bundle: WorkflowBundle;
 let counter = 0;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping(timeSkippingOptions());
+  env = await startTimeSkipping();
   bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
 }, 300_000);
 
