@@ -50,43 +50,84 @@ export function createErasureActivities(deps: {
   return {
     async eraseAccount({ accountId, reason, idempotencyKey, erasedAt }) {
       const log = activityLogger(deps.logger, 'eraseAccount', { accountId, idempotencyKey });
-      const client = await deps.pool.connect();
-      try {
-        await client.query('BEGIN');
-        // One erasure per key, even when two attempts race: the second waits on the lock.
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [idempotencyKey]);
-        const done = await client.query<{
-          detail: { erased: Record<string, number> };
-          occurred_at: Date;
-        }>('SELECT detail, occurred_at FROM audit_events WHERE idempotency_key = $1', [
-          idempotencyKey,
-        ]);
-        const previous = done.rows[0];
-        if (previous) {
-          await client.query('COMMIT');
-          log.info('account already erased');
-          return { erasedAt: previous.occurred_at.getTime(), erased: previous.detail.erased };
-        }
-        const erased: Record<string, number> = {};
-        for (const table of erasedTables) {
-          const result = await client.query(erasureStatement(table), [accountId]);
-          erased[table] = result.rowCount ?? 0;
-        }
-        await client.query(
-          `INSERT INTO audit_events (account_id, kind, detail, idempotency_key, occurred_at)
-           VALUES ($1, 'account_erased', $2, $3, $4)`,
-          [accountId, JSON.stringify({ reason, erased }), idempotencyKey, new Date(erasedAt)],
-        );
-        await client.query('COMMIT');
-        log.info({ reason, erased }, 'account erased');
-        const record: ErasureRecord = { erasedAt, erased };
-        return record;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      const { at, counts, repeated } = await deleteOnceAudited(deps.pool, {
+        accountId,
+        kind: 'account_erased',
+        idempotencyKey,
+        at: erasedAt,
+        detail: { reason },
+        countsKey: 'erased',
+        deletions: erasedTables.map((table) => ({ table, statement: erasureStatement(table) })),
+      });
+      if (repeated) log.info('account already erased');
+      else log.info({ reason, erased: counts }, 'account erased');
+      const record: ErasureRecord = { erasedAt: at, erased: counts };
+      return record;
     },
   };
+}
+
+/**
+ * Deletes an account's rows, table by table, in one transaction at most once per idempotency
+ * key, and records what was deleted (row counts per table, under `countsKey`) as the audit
+ * event that proves it ran. Attempts racing on the key wait for its lock; a later attempt
+ * returns the counts and time the first one recorded.
+ */
+export async function deleteOnceAudited(
+  pool: pg.Pool,
+  args: {
+    readonly accountId: string;
+    readonly kind: 'account_erased' | 'retention_purged';
+    readonly idempotencyKey: string;
+    readonly at: number;
+    /** Recorded beside the counts (never personal data). */
+    readonly detail: Readonly<Record<string, string>>;
+    readonly countsKey: 'erased' | 'purged';
+    /** One DELETE per table, each taking the account id as $1, run in this order. */
+    readonly deletions: readonly { readonly table: string; readonly statement: string }[];
+  },
+): Promise<{ at: number; counts: Record<string, number>; repeated: boolean }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [args.idempotencyKey]);
+    const done = await client.query<{
+      detail: Record<string, Record<string, number> | undefined>;
+      occurred_at: Date;
+    }>('SELECT detail, occurred_at FROM audit_events WHERE idempotency_key = $1', [
+      args.idempotencyKey,
+    ]);
+    const previous = done.rows[0];
+    if (previous) {
+      await client.query('COMMIT');
+      return {
+        at: previous.occurred_at.getTime(),
+        counts: previous.detail[args.countsKey] ?? {},
+        repeated: true,
+      };
+    }
+    const counts: Record<string, number> = {};
+    for (const { table, statement } of args.deletions) {
+      const result = await client.query(statement, [args.accountId]);
+      counts[table] = result.rowCount ?? 0;
+    }
+    await client.query(
+      `INSERT INTO audit_events (account_id, kind, detail, idempotency_key, occurred_at)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [
+        args.accountId,
+        args.kind,
+        JSON.stringify({ ...args.detail, [args.countsKey]: counts }),
+        args.idempotencyKey,
+        new Date(args.at),
+      ],
+    );
+    await client.query('COMMIT');
+    return { at: args.at, counts, repeated: false };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }

@@ -15,7 +15,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { retentionWorkflowId } from '../workflows/ids';
-import { erasedTables, erasureStatement } from './erasure';
+import { deleteOnceAudited, erasedTables, erasureStatement } from './erasure';
 import { activityLogger } from './log';
 import type { RetentionActivities, RetentionPurgeRecord } from './retention-contract';
 
@@ -71,54 +71,25 @@ export function createRetentionActivities(deps: {
 
     async purgeRetainedData({ accountId, reason, endedAt, purgedAt, idempotencyKey }) {
       const log = activityLogger(deps.logger, 'purgeRetainedData', { accountId, idempotencyKey });
-      const client = await deps.pool.connect();
-      try {
-        await client.query('BEGIN');
-        // One purge per key, even when two attempts race: the second waits on the lock.
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [idempotencyKey]);
-        const done = await client.query<{
-          detail: { purged: Record<string, number> };
-          occurred_at: Date;
-        }>('SELECT detail, occurred_at FROM audit_events WHERE idempotency_key = $1', [
-          idempotencyKey,
-        ]);
-        const previous = done.rows[0];
-        if (previous) {
-          await client.query('COMMIT');
-          log.info('retained data already purged');
-          return { purgedAt: previous.occurred_at.getTime(), purged: previous.detail.purged };
-        }
-        const purged: Record<string, number> = {};
-        for (const table of erasedTables) {
-          const result = await client.query(erasureStatement(table), [accountId]);
-          purged[table] = result.rowCount ?? 0;
-        }
-        for (const table of retainedTables) {
-          const result = await client.query(`DELETE FROM ${table} WHERE account_id = $1`, [
-            accountId,
-          ]);
-          purged[table] = result.rowCount ?? 0;
-        }
-        await client.query(
-          `INSERT INTO audit_events (account_id, kind, detail, idempotency_key, occurred_at)
-           VALUES ($1, 'retention_purged', $2, $3, $4)`,
-          [
-            accountId,
-            JSON.stringify({ reason, endedAt: new Date(endedAt).toISOString(), purged }),
-            idempotencyKey,
-            new Date(purgedAt),
-          ],
-        );
-        await client.query('COMMIT');
-        log.info({ reason, purged }, 'retained personal data purged');
-        const record: RetentionPurgeRecord = { purgedAt, purged };
-        return record;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      const { at, counts, repeated } = await deleteOnceAudited(deps.pool, {
+        accountId,
+        kind: 'retention_purged',
+        idempotencyKey,
+        at: purgedAt,
+        detail: { reason, endedAt: new Date(endedAt).toISOString() },
+        countsKey: 'purged',
+        deletions: [
+          ...erasedTables.map((table) => ({ table, statement: erasureStatement(table) })),
+          ...retainedTables.map((table) => ({
+            table,
+            statement: `DELETE FROM ${table} WHERE account_id = $1`,
+          })),
+        ],
+      });
+      if (repeated) log.info('retained data already purged');
+      else log.info({ reason, purged: counts }, 'retained personal data purged');
+      const record: RetentionPurgeRecord = { purgedAt: at, purged: counts };
+      return record;
     },
   };
 }
