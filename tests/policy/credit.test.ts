@@ -392,6 +392,27 @@ describe('PAY-11: a prepaid credit on an account', () => {
     });
   });
 
+  test('PAY-11: a credit that runs out during a vendor suspension (TERM-1) is followed by a period from the reactivation, not from the credit end', () => {
+    let state = runUntil(withCredit(active(5), amount, paidAt + DAY_MS), yearEnd);
+    state = decide(
+      state,
+      { kind: 'ops_suspension_requested', reason: 'terms_breach', urgent: true },
+      yearEnd + DAY_MS,
+    ).state;
+    // The credit would have run out 12 months after it started; the account is still suspended.
+    const reactivatedAt = addMonths(yearEnd, 14);
+    const { state: lifted, effects } = decide(
+      state,
+      { kind: 'ops_reactivation_requested', reason: 'resolved' },
+      reactivatedAt,
+    );
+    expect(lifted.status).toBe('active');
+    expect(lifted.prepaidCredit).toBeNull();
+    const [renewal] = ofKind(effects, 'charge_invoice');
+    expect(renewal).toBeDefined();
+    expect(lifted.charge).toMatchObject({ anchor: reactivatedAt, periodIndex: 0 });
+  });
+
   test('PAY-11: the cycle cannot change while a credit is running', () => {
     const state = withCredit(active(5), amount, paidAt + DAY_MS);
     expect(

@@ -23,7 +23,7 @@ import type {
   SuspensionReason,
 } from './account';
 import { closeAccount, closeCredit, startCharge } from './account';
-import { liveCredit, startDrawing } from './credit';
+import { creditEndsAt, liveCredit, settleCredit, startDrawing } from './credit';
 import { addDays, isoDate, periodAt } from './periods';
 
 /**
@@ -356,7 +356,13 @@ function reactivate(state: AccountState, reason: ReactivationReason, now: number
     // PAY-11: the prepaid credit pays the account's time, suspended or not: nothing is charged
     // to the card; a credit whose start passed during the suspension is drawn from its start.
     const drawn = credit.drawing || credit.startsAt > now ? restored : startDrawing(restored);
-    return { state: drawn, effects };
+    const endsAt = creditEndsAt(drawn);
+    if (endsAt === null || endsAt > now) return { state: drawn, effects };
+    // The credit ran out during the suspension: it paid up to its end, and the rest of the
+    // suspended time is neither billed nor credited, so a fresh period starts now.
+    const spent: AccountState = { ...settleCredit(drawn, endsAt), prepaidCredit: null };
+    const charged = startCharge(spent, now, 0, 1, false);
+    return { state: charged.state, effects: [...effects, ...charged.effects] };
   }
   const billing = restored.billing;
   const periodEnded =
