@@ -7,13 +7,15 @@
  * eu-vat, all.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { resolveTestServer, toolContext } from './tools';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ephemeralPayloadKeys, PayloadEncryptionPlugin } from './payload-codec';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import type { AuditActivities } from '../activities/audit';
 import type { BillingActivities } from '../activities/contract';
+import type { CreditActivities } from '../activities/credit-contract';
+import type { RetentionActivities } from '../activities/retention-contract';
 import { accountWorkflowId, couponWorkflowId } from '../workflows/ids';
 import { TemporalCouponGateway } from '../api/coupon-gateway';
 import type { CouponActivities, StoredCampaign } from '../activities/coupon-contract';
@@ -23,6 +25,7 @@ import {
 } from '../workflows/coupon-messages';
 import {
   accountStateQuery,
+  reportActivitySignal,
   attachPaymentMethodUpdate,
   changePlanUpdate,
   correctBillingDetailsUpdate,
@@ -32,7 +35,7 @@ import {
 import type { PlanTerms } from '../workflows/policy/catalog';
 import { formatMoney } from '../workflows/policy/money';
 import { taxLabel, taxTreatment } from '../workflows/policy/vat';
-import type { Cycle } from '../workflows/policy/periods';
+import { DAY_MS, type Cycle } from '../workflows/policy/periods';
 
 const catalog: Record<string, PlanTerms> = {
   team: {
@@ -65,6 +68,7 @@ const catalog: Record<string, PlanTerms> = {
 };
 
 const DECLINING = 'pm_card_chargeDeclined';
+const WEEK_MS = 7 * DAY_MS;
 
 type Entry = { readonly at: number; readonly text: string };
 
@@ -87,11 +91,15 @@ const simulatedCampaign: StoredCampaign = {
   redeemBy: Date.parse('2099-11-30T23:59:59.999Z'),
 };
 
+/** Every activity an account or coupon workflow may ask for in a scenario. */
+type SimulatedActivities = BillingActivities &
+  CouponActivities &
+  AuditActivities &
+  CreditActivities &
+  Pick<RetentionActivities, 'startRetentionTimer'>;
+
 /** Activities that do nothing but record what the workflow asked, at workflow time. */
-function recordingActivities(
-  timeline: Entry[],
-  clock: () => Promise<number>,
-): BillingActivities & CouponActivities {
+function recordingActivities(timeline: Entry[], clock: () => Promise<number>): SimulatedActivities {
   const note = async (text: string) => {
     timeline.push({ at: await clock(), text });
   };
@@ -149,6 +157,24 @@ function recordingActivities(
       return { paymentId: `pi_${idempotencyKey}` };
     },
     recordPaidInvoice: ({ invoice }) => Promise.resolve({ number: invoice.invoiceId }),
+    recordAuditEvent: async ({ kind }) => {
+      await note(`audit event ${kind}`);
+      return { recorded: true };
+    },
+    refundPayment: async ({ amount, currency, feeRetained, idempotencyKey }) => {
+      await note(
+        `refund ${formatMoney({ amount, currency })} of the prepaid credit ` +
+          `(fee retained ${formatMoney({ amount: feeRetained, currency })}) (PAY-12)`,
+      );
+      return { refundId: `re_${idempotencyKey}` };
+    },
+    startRetentionTimer: async ({ endedAt }) => {
+      await note(
+        `retention timer started: what is still held goes 5 years after ` +
+          `${new Date(endedAt).toISOString()} (GDPR-4)`,
+      );
+      return { started: true };
+    },
     snapshotBillingDetails: ({ accountId }) => {
       const details = taxDetailsOnFile.get(accountId);
       return Promise.resolve(
@@ -225,8 +251,26 @@ interface Scenario {
   readonly script: Step;
 }
 
-async function sleepUntilSettled(env: TestWorkflowEnvironment, duration: Duration): Promise<void> {
-  await env.sleep(duration);
+/**
+ * Lets `ms` of workflow time pass while the account is in use: the product reports activity
+ * at least weekly, so the inactivity clock (INACT-1, INACT-2) stays out of the billing story.
+ */
+async function inUse(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  ms: number,
+): Promise<void> {
+  for (let left = ms; left > 0; left -= WEEK_MS) {
+    await handle.signal(reportActivitySignal);
+    await env.sleep(Math.min(left, WEEK_MS));
+  }
+}
+
+/** The owner gives a card that the processor accepts (PAY-1c). */
+async function attachGoodCard(handle: WorkflowHandle): Promise<void> {
+  await handle.executeUpdate(attachPaymentMethodUpdate, {
+    args: [{ paymentMethodId: 'pm_card_visa' }],
+  });
 }
 
 const scenarios: Record<string, Scenario> = {
@@ -236,15 +280,13 @@ const scenarios: Record<string, Scenario> = {
     seats: 2,
     cycle: 'monthly',
     script: async ({ env, account, say }) => {
-      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
-        args: [{ paymentMethodId: 'pm_card_visa' }],
-      });
-      await sleepUntilSettled(env, '15 days');
+      await attachGoodCard(account.handle);
+      await inUse(env, account.handle, 15 * DAY_MS);
       const result = await account.handle.executeUpdate(changePlanUpdate, {
         args: [{ planId: 'business', seats: 3, cycle: 'monthly' }],
       });
       await say(`owner changes plan: ${result.change.explanation}`);
-      await sleepUntilSettled(env, '50 days');
+      await inUse(env, account.handle, 50 * DAY_MS);
     },
   },
   'annual-upgrade': {
@@ -253,15 +295,13 @@ const scenarios: Record<string, Scenario> = {
     seats: 2,
     cycle: 'annual',
     script: async ({ env, account, say }) => {
-      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
-        args: [{ paymentMethodId: 'pm_card_visa' }],
-      });
-      await sleepUntilSettled(env, '182 days');
+      await attachGoodCard(account.handle);
+      await inUse(env, account.handle, 182 * DAY_MS);
       const result = await account.handle.executeUpdate(changePlanUpdate, {
         args: [{ planId: 'team', seats: 5, cycle: 'annual' }],
       });
       await say(`owner changes seats: ${result.change.explanation}`);
-      await sleepUntilSettled(env, '200 days');
+      await inUse(env, account.handle, 200 * DAY_MS);
     },
   },
   downgrade: {
@@ -270,15 +310,13 @@ const scenarios: Record<string, Scenario> = {
     seats: 4,
     cycle: 'monthly',
     script: async ({ env, account, say }) => {
-      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
-        args: [{ paymentMethodId: 'pm_card_visa' }],
-      });
-      await sleepUntilSettled(env, '10 days');
+      await attachGoodCard(account.handle);
+      await inUse(env, account.handle, 10 * DAY_MS);
       const result = await account.handle.executeUpdate(changePlanUpdate, {
         args: [{ planId: 'team', seats: 2, cycle: 'monthly' }],
       });
       await say(`owner downgrades: ${result.change.explanation}`);
-      await sleepUntilSettled(env, '50 days');
+      await inUse(env, account.handle, 50 * DAY_MS);
     },
   },
   'price-change': {
@@ -287,10 +325,8 @@ const scenarios: Record<string, Scenario> = {
     seats: 2,
     cycle: 'monthly',
     script: async ({ env, account, say }) => {
-      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
-        args: [{ paymentMethodId: 'pm_card_visa' }],
-      });
-      await sleepUntilSettled(env, '5 days');
+      await attachGoodCard(account.handle);
+      await inUse(env, account.handle, 5 * DAY_MS);
       await say('ops announce: Team is 25.00 USD per seat per month');
       await account.handle.signal(priceChangeSignal, {
         changeId: 'simulated-price-change',
@@ -298,7 +334,7 @@ const scenarios: Record<string, Scenario> = {
         currency: 'USD',
         seatPrice: { monthly: 2500, annual: 24000 },
       });
-      await sleepUntilSettled(env, '95 days');
+      await inUse(env, account.handle, 95 * DAY_MS);
     },
   },
   coupon: {
@@ -315,19 +351,17 @@ const scenarios: Record<string, Scenario> = {
       const start = await env.currentTimeMs();
       const now = new Date(start);
       const nextMonth = (day: number) => Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, day);
-      await env.sleep(nextMonth(10) - start);
+      await inUse(env, account.handle, nextMonth(10) - start);
       await seats(5); // three over the two included seats (LTD-6)
-      await env.sleep(nextMonth(20) - (await env.currentTimeMs()));
+      await inUse(env, account.handle, nextMonth(20) - (await env.currentTimeMs()));
       await seats(4);
       // The month's extra seat-time is invoiced in arrears on the 1st; no details, no card yet.
-      await env.sleep('30 days');
+      await inUse(env, account.handle, 30 * DAY_MS);
       await say('owner gives billing details and a card');
       billingDetailsOnFile.add(account.accountId);
-      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
-        args: [{ paymentMethodId: 'pm_card_visa' }],
-      });
+      await attachGoodCard(account.handle);
       await account.handle.executeUpdate(billingDetailsProvidedUpdate);
-      await env.sleep('1 day');
+      await inUse(env, account.handle, 1 * DAY_MS);
     },
   },
   'eu-vat': {
@@ -339,14 +373,12 @@ const scenarios: Record<string, Scenario> = {
     script: async ({ env, account, say }) => {
       taxDetailsOnFile.set(account.accountId, { country: 'DE', vatId: null });
       await say('owner gives billing details in Germany, without a VAT id');
-      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
-        args: [{ paymentMethodId: 'pm_card_visa' }],
-      });
-      await sleepUntilSettled(env, '5 days');
+      await attachGoodCard(account.handle);
+      await inUse(env, account.handle, 5 * DAY_MS);
       await say('owner adds the VAT id DE123456789 and asks to correct the invoice');
       taxDetailsOnFile.set(account.accountId, { country: 'DE', vatId: 'DE123456789' });
       await account.handle.executeUpdate(correctBillingDetailsUpdate);
-      await sleepUntilSettled(env, '12 days');
+      await inUse(env, account.handle, 12 * DAY_MS);
       await say('owner asks for another correction, 17 days after the invoice');
       try {
         await account.handle.executeUpdate(correctBillingDetailsUpdate);
@@ -355,7 +387,7 @@ const scenarios: Record<string, Scenario> = {
           `refused: ${error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error)}`,
         );
       }
-      await sleepUntilSettled(env, '14 days');
+      await inUse(env, account.handle, 14 * DAY_MS);
     },
   },
   'failed-renewal': {
@@ -365,19 +397,17 @@ const scenarios: Record<string, Scenario> = {
     seats: 2,
     cycle: 'monthly',
     script: async ({ env, account, say }) => {
-      await account.handle.executeUpdate(attachPaymentMethodUpdate, {
-        args: [{ paymentMethodId: 'pm_card_visa' }],
-      });
+      await attachGoodCard(account.handle);
       await account.handle.executeUpdate(attachPaymentMethodUpdate, {
         args: [{ paymentMethodId: DECLINING }],
       });
       await say('owner replaces the card with one that will be declined');
-      await sleepUntilSettled(env, '40 days');
+      await inUse(env, account.handle, 40 * DAY_MS);
       await say('owner adds a new card');
       await account.handle.executeUpdate(attachPaymentMethodUpdate, {
         args: [{ paymentMethodId: 'pm_card_mastercard' }],
       });
-      await sleepUntilSettled(env, '1 day');
+      await inUse(env, account.handle, 1 * DAY_MS);
     },
   },
 };
@@ -455,7 +485,10 @@ async function main(): Promise<void> {
         });
         const final = await handle.query(accountStateQuery);
         timeline.push({ at: await clock(), text: `end: ${describe(final)}` });
-        await handle.terminate('simulation finished');
+        // A deleted account's workflow has ended by itself (INACT-2).
+        if ((await handle.describe()).status.name === 'RUNNING') {
+          await handle.terminate('simulation finished');
+        }
         if (scenario.redeemed) {
           await env.client.workflow.getHandle(couponWorkflowId(codeHash)).terminate('finished');
         }
